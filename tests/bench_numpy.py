@@ -1,0 +1,49 @@
+"""spec/numpy.md, the cost: zero-copy conversions stay flat with size, copies grow with it.
+
+Sizes run from 1 KiB to 256 MiB of float32. Each benchmark records in `extra_info["bytes"]` the
+bytes one call copies (0 for a zero-copy view), from which the report computes GB/s.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+KIB, MIB = 1024, 1024 * 1024
+SIZES = [1 * KIB, 64 * KIB, 1 * MIB, 16 * MIB, 256 * MIB]
+over_sizes = pytest.mark.parametrize("size", SIZES, ids=lambda n: f"{n // KIB}KiB" if n < MIB else f"{n // MIB}MiB")
+
+
+def float32_array(nbytes: int) -> np.ndarray:
+    return np.ones(nbytes // 4, dtype=np.float32)  # np.ones touches every page, np.empty would not
+
+
+@over_sizes
+@pytest.mark.devices("cpu")
+def bench_from_numpy(benchmark, device, size):
+    array = float32_array(size)
+    benchmark.extra_info["bytes"] = 0
+    benchmark(torch.from_numpy, array)
+
+
+@over_sizes
+def bench_as_tensor(benchmark, device, size):
+    array = float32_array(size)
+    benchmark.extra_info["bytes"] = 0 if device == "cpu" else array.nbytes
+    benchmark(torch.as_tensor, array, device=device)
+
+
+@over_sizes
+def bench_tensor_copy(benchmark, device, size):
+    array = float32_array(size)
+    benchmark.extra_info["bytes"] = array.nbytes
+    benchmark(torch.tensor, array, device=device)
+
+
+@over_sizes
+def bench_cpu_numpy(benchmark, device, size):
+    """`t.cpu().numpy()`: a view on the CPU, a device-to-host copy from CUDA."""
+    tensor = torch.ones(size // 4, dtype=torch.float32, device=device)
+    benchmark.extra_info["bytes"] = 0 if device == "cpu" else size
+    benchmark(lambda: tensor.cpu().numpy())

@@ -1,0 +1,164 @@
+"""Turn a pytest-benchmark JSON file into `bench.md` (CPU vs CUDA table) and `bench.png` (plot).
+
+Benchmarks are parametrized by `device` and `size` (bytes) and record in `extra_info` what one
+call moved (`bytes`) or computed (`flops`). The table gives, per benchmark and size, each
+device's median, the speedup of CUDA over CPU, and GB/s or GFLOP/s. With no CUDA in the run, it
+has the CPU columns alone.
+
+    python -m tests.harness.bench_report bench.json --out reports/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+DEVICE_ORDER = ("cpu", "cuda", "meta")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    benchmark: str
+    device: str
+    size: int
+    median: float  # seconds
+    moved_bytes: int | None
+    flops: int | None
+
+    def throughput(self) -> str:
+        if self.moved_bytes:
+            return f"{self.moved_bytes / self.median / 1e9:.2f} GB/s"
+        if self.flops:
+            return f"{self.flops / self.median / 1e9:.2f} GFLOP/s"
+        return "—"
+
+
+def measurements(benchmark_json: dict) -> list[Measurement]:
+    found = []
+    for entry in benchmark_json.get("benchmarks", []):
+        params = entry.get("params") or {}
+        extra = entry.get("extra_info") or {}
+        found.append(
+            Measurement(
+                benchmark=entry["name"].split("[")[0],
+                device=params.get("device", "cpu"),
+                size=int(params.get("size", 0)),
+                median=float(entry["stats"]["median"]),
+                moved_bytes=extra.get("bytes"),
+                flops=extra.get("flops"),
+            )
+        )
+    return found
+
+
+def human_bytes(count: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if count < 1024 or unit == "GiB":
+            return f"{count:g} {unit}" if unit == "B" else f"{count:.4g} {unit}"
+        count /= 1024
+    raise AssertionError("unreachable")
+
+
+def human_seconds(seconds: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def _devices(found: list[Measurement]) -> list[str]:
+    present = {m.device for m in found}
+    return [device for device in DEVICE_ORDER if device in present]
+
+
+def _by_benchmark(found: list[Measurement]) -> dict[str, dict[int, dict[str, Measurement]]]:
+    table: dict[str, dict[int, dict[str, Measurement]]] = defaultdict(lambda: defaultdict(dict))
+    for m in found:
+        table[m.benchmark][m.size][m.device] = m
+    return table
+
+
+def markdown(benchmark_json: dict) -> str:
+    found = measurements(benchmark_json)
+    devices = _devices(found)
+    context = benchmark_json.get("torch_spec", {})
+    cpu_name = benchmark_json.get("machine_info", {}).get("cpu", {}).get("brand_raw", "unknown CPU")
+    lines = [
+        "# Benchmarks",
+        "",
+        f"torch {context.get('torch', '?')} · CPU: {cpu_name} · "
+        f"CUDA: {context.get('cuda_device') or 'not available'}",
+        "",
+        "Median of the timed rounds; CUDA rounds are timed by a clock that synchronizes the device.",
+        "Speedup is CPU median / CUDA median. Throughput is what one call moved (or computed) "
+        "divided by its median.",
+    ]
+    compare = "cpu" in devices and "cuda" in devices
+    for benchmark, sizes in _by_benchmark(found).items():
+        header = ["size"] + [f"{d} median" for d in devices]
+        header += ["CUDA speedup"] if compare else []
+        header += [f"{d} throughput" for d in devices]
+        lines += ["", f"## {benchmark}", "", "| " + " | ".join(header) + " |"]
+        lines.append("|" + "---:|" * len(header))
+        for size in sorted(sizes):
+            row = sizes[size]
+            cells = [human_bytes(size)]
+            cells += [human_seconds(row[d].median) if d in row else "—" for d in devices]
+            if compare:
+                both = "cpu" in row and "cuda" in row
+                cells.append(f"{row['cpu'].median / row['cuda'].median:.2f}×" if both else "—")
+            cells += [row[d].throughput() if d in row else "—" for d in devices]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(benchmark_json: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = _by_benchmark(measurements(benchmark_json))
+    columns = min(3, max(1, len(table)))
+    rows = -(-len(table) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(5 * columns, 4 * rows), squeeze=False)
+    for ax, (benchmark, sizes) in zip(axes.flat, table.items(), strict=False):
+        for device in DEVICE_ORDER:
+            points = sorted((size, row[device].median) for size, row in sizes.items() if device in row)
+            if points:
+                xs, ys = zip(*points, strict=True)
+                ax.loglog(xs, ys, marker="o", label=device)
+        ax.set_title(benchmark)
+        ax.set_xlabel("size (bytes)")
+        ax.set_ylabel("median time (s)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    for ax in list(axes.flat)[len(table) :]:
+        ax.set_visible(False)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def write_report(benchmark_json: dict, out_dir: Path) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    table, picture = out_dir / "bench.md", out_dir / "bench.png"
+    table.write_text(markdown(benchmark_json), encoding="utf-8")
+    plot(benchmark_json, picture)
+    return table, picture
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("json", type=Path, help="a file written by --benchmark-json")
+    parser.add_argument("--out", type=Path, default=Path("."), help="folder for bench.md and bench.png")
+    args = parser.parse_args(argv)
+    for path in write_report(json.loads(args.json.read_text(encoding="utf-8")), args.out):
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

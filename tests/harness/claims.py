@@ -1,0 +1,104 @@
+"""The claims of the spec, read from the level-3 headings of `spec/<area>.md` and their fields.
+
+A claim is written as
+
+    ### `area.topic.what` — title
+    - **Taught:** ...
+    - **Verdict:** holds | holds with caveat | changed in torch X.Y | not true
+    - **Precisely:** ...
+    - **Devices:** cpu, cuda
+    - **Reference:** `reference.module.function` (or "none", with a reason)
+
+Headings inside fenced code blocks are examples, not claims, and are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KNOWN_DEVICES = ("cpu", "cuda", "meta")
+
+_HEADING = re.compile(r"^### `(?P<id>[^`]*)`(?P<title>.*)$")
+_FIELD = re.compile(r"^- \*\*(?P<name>[A-Za-z ]+):\*\*\s*(?P<value>.*)$")
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+_BACKTICKED = re.compile(r"`([^`]+)`")
+
+CLAIM_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_][a-z0-9_-]*){2,}$")
+VERDICT = re.compile(r"^(holds with caveat|holds|changed in torch \d+\.\d+|not true)\b")
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    title: str
+    path: Path
+    line: int
+    fields: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def area(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def verdict(self) -> str:
+        return self.fields.get("Verdict", "")
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        listed = self.fields.get("Devices", "")
+        return tuple(name.strip() for name in listed.split(",") if name.strip())
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """The dotted paths named in backticks on the `Reference:` line (none for "none")."""
+        return tuple(_BACKTICKED.findall(self.fields.get("Reference", "")))
+
+    @property
+    def location(self) -> str:
+        return f"{self.path.name}:{self.line}"
+
+
+def parse_claims(text: str, path: Path) -> list[Claim]:
+    """The claims of one spec file, in the order they appear."""
+    claims: list[Claim] = []
+    heading: tuple[str, str, int] | None = None
+    fields: dict[str, str] = {}
+    fence: str | None = None
+
+    def close_claim() -> None:
+        if heading is not None:
+            claim_id, title, line = heading
+            claims.append(Claim(claim_id, title, path, line, dict(fields)))
+
+    for number, line in enumerate(text.splitlines(), start=1):
+        opening = _FENCE.match(line)
+        if opening and (fence is None or opening.group(1).startswith(fence)):
+            fence = opening.group(1) if fence is None else None
+            continue
+        if fence is not None:
+            continue
+        if line.startswith("#"):
+            close_claim()
+            heading, fields = None, {}
+            found = _HEADING.match(line)
+            if found:
+                heading = (found["id"], found["title"].strip().lstrip("—").strip(), number)
+        elif heading is not None and (found := _FIELD.match(line)):
+            fields.setdefault(found["name"], found["value"].strip())
+    close_claim()
+    return claims
+
+
+def spec_files(spec_dir: Path) -> list[Path]:
+    """The area files of the spec: every Markdown file but the index."""
+    return sorted(path for path in spec_dir.glob("*.md") if path.name != "README.md")
+
+
+def load_claims(spec_dir: Path) -> list[Claim]:
+    return [
+        claim
+        for path in spec_files(spec_dir)
+        for claim in parse_claims(path.read_text(encoding="utf-8"), path)
+    ]

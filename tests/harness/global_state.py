@@ -1,0 +1,77 @@
+"""torch's process-wide settings that a test may change only if it puts them back.
+
+Under xdist one worker runs many tests in turn: a test that leaves grad mode off or float64 as
+the default dtype would change what every later test on that worker sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    read: Callable[[], object]
+    write: Callable[[object], None] | None  # None: can only be left by its context manager
+
+
+def _deterministic() -> tuple[bool, bool]:
+    return (
+        torch.are_deterministic_algorithms_enabled(),
+        torch.is_deterministic_algorithms_warn_only_enabled(),
+    )
+
+
+def _set_deterministic(value: tuple[bool, bool]) -> None:
+    enabled, warn_only = value
+    torch.use_deterministic_algorithms(enabled, warn_only=warn_only)
+
+
+def _set_cudnn(name: str) -> Callable[[object], None]:
+    return lambda value: setattr(torch.backends.cudnn, name, value)
+
+
+SETTINGS = (
+    Setting("grad mode", torch.is_grad_enabled, torch.set_grad_enabled),
+    Setting("inference mode", torch.is_inference_mode_enabled, None),
+    Setting("default dtype", torch.get_default_dtype, torch.set_default_dtype),
+    Setting("intra-op threads", torch.get_num_threads, torch.set_num_threads),
+    Setting("deterministic algorithms", _deterministic, _set_deterministic),
+    Setting("warn always", torch.is_warn_always_enabled, torch.set_warn_always),
+    Setting("anomaly detection", torch.is_anomaly_enabled, torch.set_anomaly_enabled),
+    Setting(
+        "float32 matmul precision",
+        torch.get_float32_matmul_precision,
+        torch.set_float32_matmul_precision,
+    ),
+    Setting("cudnn.benchmark", lambda: torch.backends.cudnn.benchmark, _set_cudnn("benchmark")),
+    Setting(
+        "cudnn.deterministic",
+        lambda: torch.backends.cudnn.deterministic,
+        _set_cudnn("deterministic"),
+    ),
+)
+if hasattr(torch, "get_default_device"):  # torch 2.3
+    SETTINGS += (Setting("default device", torch.get_default_device, torch.set_default_device),)
+
+
+def snapshot() -> dict[str, object]:
+    return {setting.name: setting.read() for setting in SETTINGS}
+
+
+def changes(before: dict[str, object], after: dict[str, object]) -> list[str]:
+    return [
+        f"{name}: {before[name]!r} -> {after[name]!r}"
+        for name in before
+        if before[name] != after[name]
+    ]
+
+
+def restore(before: dict[str, object]) -> None:
+    for setting in SETTINGS:
+        if setting.write is not None and setting.read() != before[setting.name]:
+            setting.write(before[setting.name])

@@ -1,0 +1,90 @@
+"""Hypothesis strategies shared by the suite: dtypes, shapes, arrays, strided views, tensors.
+
+Data comes from hypothesis, never from `torch.rand`, so that every failure shrinks and replays.
+Values default to small non-negative integers (0..100), which every dtype holds exactly and
+every cast between dtypes keeps, so a test can compare values across dtypes without tolerances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as npst
+
+from reference.dtypes import SHARED_DTYPE_NAMES
+
+# The dtypes that both libraries have, on the installed torch (uint16/32/64 arrived in 2.3).
+SHARED_DTYPES = tuple(np.dtype(name) for name in SHARED_DTYPE_NAMES if hasattr(torch, name))
+# torch dtypes with no NumPy counterpart, where the installed torch has them.
+TORCH_ONLY_DTYPES = tuple(
+    getattr(torch, name)
+    for name in ("bfloat16", "complex32", "float8_e4m3fn", "float8_e5m2")
+    if hasattr(torch, name)
+)
+
+
+def torch_dtype(dtype: np.dtype) -> torch.dtype:
+    """The torch dtype with the same name as a NumPy one."""
+    return getattr(torch, np.dtype(dtype).name)
+
+
+def numpy_dtypes() -> st.SearchStrategy[np.dtype]:
+    return st.sampled_from(SHARED_DTYPES)
+
+
+def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 0, max_side: int = 5):
+    return npst.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+
+
+def small_values(dtype: np.dtype) -> st.SearchStrategy:
+    """Elements that every shared dtype holds exactly: booleans, or integers 0..100."""
+    if np.dtype(dtype) == np.bool_:
+        return st.booleans()
+    return st.integers(min_value=0, max_value=100)
+
+
+@st.composite
+def arrays(draw, dtype=None, shape=None) -> np.ndarray:
+    """A C-contiguous array; `dtype` and `shape` may be values or strategies."""
+    dtype = draw(numpy_dtypes()) if dtype is None else dtype
+    dtype = draw(dtype) if isinstance(dtype, st.SearchStrategy) else np.dtype(dtype)
+    shape = draw(shapes()) if shape is None else shape
+    shape = draw(shape) if isinstance(shape, st.SearchStrategy) else shape
+    return draw(npst.arrays(dtype, shape, elements=small_values(dtype)))
+
+
+@dataclass(frozen=True)
+class ViewRecipe:
+    """How to cut a view out of an array or a tensor: positive-step slices, then an axis order."""
+
+    index: tuple[slice, ...]
+    axes: tuple[int, ...]
+
+    def apply(self, base):
+        view = base[self.index]
+        return view.permute(self.axes) if isinstance(view, torch.Tensor) else view.transpose(self.axes)
+
+
+@st.composite
+def view_recipes(draw, shape: tuple[int, ...]) -> ViewRecipe:
+    """A non-empty view of a non-empty `shape`: often non-contiguous, never a negative stride."""
+    index = tuple(
+        slice(draw(st.integers(0, side - 1)), None, draw(st.integers(1, 3))) for side in shape
+    )
+    return ViewRecipe(index, tuple(draw(st.permutations(range(len(shape))))))
+
+
+@st.composite
+def strided_views(draw, dtype=None) -> np.ndarray:
+    """A view into a drawn non-empty array (see `view_recipes`)."""
+    base = draw(arrays(dtype=dtype, shape=shapes(min_dims=1, min_side=1)))
+    return draw(view_recipes(base.shape)).apply(base)
+
+
+@st.composite
+def tensors(draw, device: str = "cpu", dtype=None, shape=None) -> torch.Tensor:
+    """A tensor on `device` holding a drawn array's values (a copy: `torch.tensor` never shares)."""
+    return torch.tensor(draw(arrays(dtype=dtype, shape=shape)), device=device)

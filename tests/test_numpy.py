@@ -1,0 +1,377 @@
+"""spec/numpy.md: which conversions between NumPy and torch share memory, and which copy."""
+
+from __future__ import annotations
+
+import platform
+import struct
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reference.dtypes import default_integer_dtype, torch_dtype_name
+from reference.memory import shares_memory
+from tests.harness.assertions import (
+    assert_copies,
+    assert_same_values,
+    assert_shares,
+    changed,
+    describe,
+)
+from tests.harness.strategies import (
+    SHARED_DTYPES,
+    TORCH_ONLY_DTYPES,
+    arrays,
+    shapes,
+    strided_views,
+    tensors,
+    torch_dtype,
+    view_recipes,
+)
+
+NON_EMPTY = shapes(min_side=1)
+ARRAY_SHAPES = shapes(min_dims=1, min_side=1)  # not 0-d: `a + 1` of a 0-d array is a NumPy scalar
+REAL_DTYPES = st.sampled_from([d for d in SHARED_DTYPES if d.kind != "c"])
+GRAD_DTYPES = st.sampled_from([d for d in SHARED_DTYPES if d.kind in "fc"])
+# Dtypes torch does arithmetic in (uint16/32/64 are storage-only: no CPU add kernel), all of
+# which hold 100 + 2 * 13, the largest drawn value plus two steps, exactly.
+ARITHMETIC_DTYPES = st.sampled_from(
+    [d for d in SHARED_DTYPES if d.kind != "b" and d.name not in ("uint16", "uint32", "uint64")]
+)
+STEPS = st.integers(min_value=1, max_value=13)
+legacy_constructors = pytest.mark.parametrize(
+    "constructor", [torch.Tensor, torch.FloatTensor], ids=["Tensor", "FloatTensor"]
+)
+
+
+@contextmanager
+def torch_warns_every_time():
+    """Make torch's warn-once warnings fire on every call, then put the setting back."""
+    previous = torch.is_warn_always_enabled()
+    torch.set_warn_always(True)
+    try:
+        yield
+    finally:
+        torch.set_warn_always(previous)
+
+
+def plus(array: np.ndarray, step: int) -> list:
+    """The values of `array` plus `step`, computed in Python ints: the oracle for the trap."""
+    return (np.real(array).astype(np.int64) + step).tolist()
+
+
+# From NumPy to torch ----------------------------------------------------------------------------
+
+
+@pytest.mark.claim("numpy.from_numpy.shares-memory")
+@given(array=strided_views(), data=st.data())
+def test_from_numpy_shares_memory_both_ways(array, data):
+    tensor = torch.from_numpy(array)
+    assert_shares(array, tensor, "torch.from_numpy(a)")
+    byte_strides = tuple(stride * tensor.element_size() for stride in tensor.stride())
+    assert (tuple(tensor.shape), byte_strides) == (array.shape, array.strides), describe(tensor)
+
+    array[...] = changed(array)
+    assert_same_values(tensor, array, "a tensor from torch.from_numpy(a), after a[...] = new")
+
+    new_values = data.draw(arrays(dtype=array.dtype, shape=array.shape), label="new_values")
+    tensor.copy_(torch.tensor(new_values))
+    assert_same_values(array, new_values, "the array a, after torch.from_numpy(a).copy_(new)")
+
+
+@pytest.mark.claim("numpy.from_numpy.dtype-follows-array")
+@given(array=arrays())
+def test_from_numpy_keeps_the_arrays_dtype(array):
+    assert str(torch.from_numpy(array).dtype) == torch_dtype_name(array.dtype.name), describe(array)
+
+
+@pytest.mark.claim("numpy.from_numpy.dtype-follows-array")
+def test_default_integer_is_numpys_choice_on_this_platform():
+    numpy_version = tuple(int(part) for part in np.__version__.split(".")[:2])
+    pointer_bits = struct.calcsize("P") * 8
+    expected = default_integer_dtype(numpy_version, platform.system(), pointer_bits)
+    notes = np.array([1, 2, 3, 4])
+    assert notes.dtype.name == expected, f"NumPy {np.__version__} on {platform.system()}"
+    assert str(torch.from_numpy(notes).dtype) == f"torch.{expected}"
+
+
+@pytest.mark.claim("numpy.from_numpy.rejects-negative-strides")
+@given(array=arrays(shape=shapes(min_dims=1, min_side=1)), data=st.data())
+def test_from_numpy_rejects_negative_strides(array, data):
+    axis = data.draw(st.integers(0, array.ndim - 1), label="axis")
+    flipped = np.flip(array, axis)
+    assert flipped.strides[axis] < 0, "the test's premise: np.flip gives a negative stride"
+    with pytest.raises(ValueError, match="negative"):
+        torch.from_numpy(flipped)
+    assert_same_values(torch.from_numpy(flipped.copy()), flipped, "torch.from_numpy(a.copy())")
+
+
+@pytest.mark.claim("numpy.from_numpy.warns-read-only")
+@given(array=arrays(shape=NON_EMPTY))
+def test_from_numpy_warns_on_a_read_only_array_and_still_shares(array):
+    array.flags.writeable = False
+    with torch_warns_every_time(), pytest.warns(UserWarning, match="not writable"):
+        tensor = torch.from_numpy(array)
+    assert_shares(array, tensor, "torch.from_numpy(read_only)")
+
+
+@pytest.mark.claim("numpy.from_numpy.warns-read-only")
+def test_from_numpy_warns_about_read_only_arrays_once_per_process():
+    frozen = np.arange(3.0)
+    frozen.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.from_numpy(frozen)  # warns here unless an earlier test in this process did
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.from_numpy(frozen)
+    assert not [w for w in caught if "not writable" in str(w.message)]
+
+
+@pytest.mark.claim("numpy.as_tensor.shares-when-nothing-changes")
+@given(array=strided_views())
+def test_as_tensor_shares_when_dtype_and_device_match(array):
+    assert_shares(array, torch.as_tensor(array), "torch.as_tensor(a)")
+    same = torch.as_tensor(array, dtype=torch_dtype(array.dtype), device="cpu")
+    assert_shares(array, same, f"torch.as_tensor(a, dtype={torch_dtype(array.dtype)}, device='cpu')")
+
+
+@pytest.mark.claim("numpy.as_tensor.copies-otherwise")
+@pytest.mark.filterwarnings("ignore:Casting complex values to real discards the imaginary part")
+@given(array=arrays(shape=NON_EMPTY), data=st.data())
+def test_as_tensor_copies_to_convert_the_dtype(array, data):
+    target = data.draw(st.sampled_from([d for d in SHARED_DTYPES if d != array.dtype]), label="target")
+    expression = f"torch.as_tensor(a, dtype={torch_dtype(target)})"
+    tensor = torch.as_tensor(array, dtype=torch_dtype(target))
+    assert_copies(array, tensor, expression)
+    assert_same_values(tensor, array.astype(target), expression)
+
+
+@pytest.mark.claim("numpy.as_tensor.copies-otherwise")
+@pytest.mark.filterwarnings("ignore:Creating a tensor from a list of numpy.ndarrays is extremely slow")
+@given(
+    array=arrays(
+        dtype=st.sampled_from([d for d in SHARED_DTYPES if d.name != "uint64"]),
+        shape=shapes(min_dims=2, min_side=1),
+    )
+)
+def test_as_tensor_copies_a_list_of_arrays(array):
+    rows = list(array)  # each row is a view into `array`
+    tensor = torch.as_tensor(rows)
+    assert_copies(array, tensor, "torch.as_tensor(list(a))")
+    assert_same_values(tensor, array, "torch.as_tensor(list(a))")
+
+
+@pytest.mark.claim("numpy.as_tensor.copies-otherwise")
+@pytest.mark.skipif(not hasattr(torch, "uint64"), reason="torch before 2.3 has no uint64")
+def test_as_tensor_refuses_a_list_of_uint64_arrays():
+    with pytest.raises(TypeError, match="an integer is required"):
+        torch.as_tensor([np.zeros(2, dtype=np.uint64)])
+
+
+@pytest.mark.claim("numpy.as_tensor.copies-otherwise")
+@pytest.mark.devices("cuda")
+@given(array=strided_views())
+def test_as_tensor_copies_to_another_device(array, device):
+    tensor = torch.as_tensor(array, device=device)
+    assert tensor.device.type == device
+    before = array.copy()
+    array[...] = changed(array)
+    assert_same_values(tensor.cpu(), before, f"torch.as_tensor(a, device='{device}') after a changed")
+
+
+@pytest.mark.claim("numpy.tensor.always-copies")
+@given(array=strided_views())
+def test_tensor_always_copies(array, device):
+    tensor = torch.tensor(array, device=device)
+    if device == "cpu":
+        assert_copies(array, tensor, "torch.tensor(a)")
+    before = array.copy()
+    array[...] = changed(array)
+    assert_same_values(tensor.cpu(), before, "torch.tensor(a), after a[...] = new")
+    tensor.zero_()
+    assert_same_values(array, changed(before), "a, after torch.tensor(a).zero_()")
+
+
+@pytest.mark.claim("numpy.tensor_class.float32")
+@legacy_constructors
+@given(array=arrays(dtype=REAL_DTYPES, shape=shapes(min_dims=1)))
+def test_tensor_class_makes_float32_from_any_array(constructor, array):
+    tensor = constructor(array)
+    assert tensor.dtype == torch.float32, describe(array)
+    assert_same_values(tensor, array.astype(np.float32), f"torch.{constructor.__name__}(a)")
+
+
+@pytest.mark.claim("numpy.tensor_class.float32")
+@legacy_constructors
+@given(
+    scalar=arrays(dtype=st.sampled_from([d for d in SHARED_DTYPES if d.kind in "iu"]), shape=())
+)
+def test_tensor_class_reads_a_0d_integer_array_as_a_size(constructor, scalar):
+    tensor = constructor(scalar)
+    assert tuple(tensor.shape) == (int(scalar),), f"torch.{constructor.__name__}({describe(scalar)})"
+    assert tensor.dtype == torch.float32
+
+
+@pytest.mark.claim("numpy.tensor_class.float32")
+@given(scalar=arrays(dtype=st.sampled_from([d for d in SHARED_DTYPES if d.kind in "bf"]), shape=()))
+def test_tensor_class_reads_a_0d_float_or_bool_array_as_a_value(scalar):
+    tensor = torch.Tensor(scalar)
+    assert tuple(tensor.shape) == (), f"torch.Tensor({describe(scalar)})"
+    assert tensor.item() == float(scalar)
+
+
+@pytest.mark.claim("numpy.tensor_class.float32")
+def test_tensor_class_keeps_the_real_part_of_a_complex_array_with_a_warning():
+    array = np.array([1.5 + 2j, -3 - 1j], dtype=np.complex64)
+    with torch_warns_every_time(), pytest.warns(UserWarning, match="discards the imaginary part"):
+        tensor = torch.Tensor(array)
+    assert tensor.dtype == torch.float32
+    assert tensor.tolist() == [1.5, -3.0]
+
+
+@pytest.mark.claim("numpy.tensor_class.float32")
+def test_tensor_class_follows_the_default_dtype():
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        assert torch.Tensor(np.array([1, 2])).dtype == torch.float64
+    finally:
+        torch.set_default_dtype(previous)
+
+
+@pytest.mark.claim("numpy.tensor_class.shares-float32")
+@legacy_constructors
+@given(array=strided_views(dtype=REAL_DTYPES))
+def test_tensor_class_shares_exactly_when_the_array_is_float32(constructor, array):
+    tensor = constructor(array)
+    if array.dtype == np.float32:
+        assert_shares(array, tensor, f"torch.{constructor.__name__}(float32 array)")
+    else:
+        assert_copies(array, tensor, f"torch.{constructor.__name__}({array.dtype.name} array)")
+
+
+# From torch to NumPy ----------------------------------------------------------------------------
+
+
+@pytest.mark.claim("numpy.tensor_numpy.shares-memory")
+@given(base=tensors(shape=shapes(min_dims=1, min_side=1)), data=st.data())
+def test_numpy_shares_the_tensors_memory_both_ways(base, data):
+    tensor = data.draw(view_recipes(tuple(base.shape)), label="view").apply(base)
+    array = tensor.numpy()
+    assert_shares(tensor, array, "t.numpy()")
+    byte_strides = tuple(stride * tensor.element_size() for stride in tensor.stride())
+    assert (array.shape, array.strides) == (tuple(tensor.shape), byte_strides), describe(tensor)
+
+    tensor.copy_(torch.tensor(changed(array)))
+    assert_same_values(array, tensor, "t.numpy(), after t.copy_(new)")
+
+    new_values = data.draw(arrays(dtype=array.dtype, shape=array.shape), label="new_values")
+    array[...] = new_values
+    assert_same_values(tensor, new_values, "t, after t.numpy()[...] = new")
+
+
+@pytest.mark.claim("numpy.tensor_numpy.requires-grad-raises")
+@given(array=arrays(dtype=GRAD_DTYPES, shape=NON_EMPTY))
+def test_numpy_refuses_a_tensor_that_requires_grad(array):
+    tensor = torch.tensor(array, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"requires grad.*detach\(\)\.numpy\(\)"):
+        tensor.numpy()
+    assert_shares(tensor, tensor.detach().numpy(), "t.detach().numpy()")
+    assert_shares(tensor, tensor.numpy(force=True), "t.numpy(force=True)")
+
+
+@pytest.mark.claim("numpy.tensor_numpy.host-only")
+@pytest.mark.devices("cuda", "meta")
+def test_numpy_refuses_a_tensor_off_the_cpu(device):
+    tensor = torch.arange(3, device=device)
+    with pytest.raises(TypeError, match=rf"can't convert {device}.*Tensor\.cpu\(\)"):
+        tensor.numpy()
+
+
+@pytest.mark.claim("numpy.tensor_numpy.host-only")
+@pytest.mark.devices("cuda")
+def test_numpy_of_cpu_copy_of_a_device_tensor(device):
+    tensor = torch.arange(3, device=device)
+    array = tensor.cpu().numpy()
+    array[0] = 7
+    assert array.tolist() == [7, 1, 2]
+    assert tensor.tolist() == [0, 1, 2], "t.cpu().numpy() of a device tensor is a copy"
+
+
+@pytest.mark.claim("numpy.tensor_numpy.torch-only-dtypes-raise")
+@pytest.mark.filterwarnings("ignore:ComplexHalf support is experimental")
+@pytest.mark.parametrize("dtype", TORCH_ONLY_DTYPES, ids=str)
+def test_numpy_refuses_dtypes_numpy_lacks(dtype):
+    with pytest.raises(TypeError, match="unsupported ScalarType"):
+        torch.zeros(2, dtype=dtype).numpy()
+
+
+@pytest.mark.claim("numpy.tensor_numpy.int8-converts")
+@given(values=st.lists(st.integers(-128, 127), min_size=1, max_size=20))
+def test_int8_tensors_convert_to_numpy(values):
+    tensor = torch.tensor(values, dtype=torch.int8)
+    array = tensor.numpy()
+    assert array.dtype == np.int8
+    assert array.tolist() == values
+    assert_shares(tensor, array, "int8 t.numpy()")
+
+
+# The trap of notes 003 --------------------------------------------------------------------------
+
+NUMPY_IN_PLACE = {
+    "arr += k": lambda arr, k: arr.__iadd__(k),
+    "np.add(arr, k, out=arr)": lambda arr, k: np.add(arr, k, out=arr),
+    "arr[...] = arr + k": lambda arr, k: arr.__setitem__(Ellipsis, arr + k),
+}
+TORCH_IN_PLACE = {
+    "t.add_(k)": lambda t, k: t.add_(k),
+    "t += k": lambda t, k: t.__iadd__(k),
+    "t[...] = t + k": lambda t, k: t.__setitem__(Ellipsis, t + k),
+}
+
+
+@pytest.mark.claim("numpy.trap.in-place-is-seen")
+@given(
+    array=arrays(dtype=ARITHMETIC_DTYPES, shape=ARRAY_SHAPES),
+    step=STEPS,
+    numpy_op=st.sampled_from(sorted(NUMPY_IN_PLACE)),
+    torch_op=st.sampled_from(sorted(TORCH_IN_PLACE)),
+)
+def test_in_place_changes_are_seen_through_the_other_object(array, step, numpy_op, torch_op):
+    original = array.copy()
+    tensor = torch.from_numpy(array)
+    NUMPY_IN_PLACE[numpy_op](array, step)
+    assert_same_values(tensor, plus(original, step), f"t = torch.from_numpy(arr); {numpy_op}; t")
+    TORCH_IN_PLACE[torch_op](tensor, step)
+    assert_same_values(array, plus(original, 2 * step), f"... {torch_op}; arr")
+
+
+@pytest.mark.claim("numpy.trap.rebinding-is-not")
+@given(array=arrays(dtype=ARITHMETIC_DTYPES, shape=ARRAY_SHAPES), step=STEPS)
+def test_rebinding_to_a_new_object_leaves_the_other_alone(array, step):
+    original = array.copy()
+    tensor = torch.from_numpy(array)
+
+    new_array = array + step
+    assert_same_values(tensor, original, "t, after arr = arr + k")
+    assert_same_values(new_array, plus(original, step), "arr + k")
+    assert not shares_memory(new_array, tensor), "arr + k must be new memory"
+
+    new_tensor = tensor.add(step)
+    assert_same_values(array, original, "arr, after t = t.add(k)")
+    assert_same_values(new_tensor, plus(original, step), "t.add(k)")
+    assert not shares_memory(new_tensor, array), "t.add(k) must be new memory"
+
+
+@pytest.mark.claim("numpy.from_numpy.shares-memory")
+@pytest.mark.parametrize("dtype", SHARED_DTYPES, ids=str)
+def test_every_shared_dtype_round_trips_without_copying(dtype):
+    array = np.zeros(3, dtype=dtype)
+    tensor = torch.from_numpy(array)
+    back = tensor.numpy()
+    assert back.dtype == dtype and shares_memory(array, back), describe(back)
