@@ -21,7 +21,9 @@ SHARED_DTYPE_NAMES = (
 )
 
 
-def default_integer_dtype(numpy_version: tuple[int, int], system: str, pointer_bits: int = 64) -> str:
+def default_integer_dtype(
+    numpy_version: tuple[int, int], system: str, pointer_bits: int = 64
+) -> str:
     """The dtype name of `np.array([1, 2, 3])` for a NumPy version on a platform.
 
     Before NumPy 2.0 the default integer was the C `long`: 32 bits on Windows whatever the
@@ -33,9 +35,13 @@ def default_integer_dtype(numpy_version: tuple[int, int], system: str, pointer_b
         and len(numpy_version) >= 2
         and all(isinstance(part, int) for part in numpy_version)
     ):
-        raise TypeError(f"numpy_version must be a (major, minor) tuple of ints, not {numpy_version!r}")
+        raise TypeError(
+            f"numpy_version must be a (major, minor) tuple of ints, not {numpy_version!r}"
+        )
     if not isinstance(system, str) or not system:
-        raise TypeError(f"system must be a platform name such as 'Linux' or 'Windows', not {system!r}")
+        raise TypeError(
+            f"system must be a platform name such as 'Linux' or 'Windows', not {system!r}"
+        )
     if pointer_bits not in (32, 64):
         raise ValueError(f"pointer_bits must be 32 or 64, not {pointer_bits!r}")
     c_long_bits = 32 if system == "Windows" else pointer_bits

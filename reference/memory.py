@@ -72,9 +72,7 @@ def buffer_of(obj: object, name: str = "obj") -> Buffer:
             strides=tuple(stride * itemsize for stride in obj.stride()),
             itemsize=itemsize,
         )
-    raise TypeError(
-        f"{name} must be a numpy.ndarray or a torch.Tensor, not {type(obj).__name__}"
-    )
+    raise TypeError(f"{name} must be a numpy.ndarray or a torch.Tensor, not {type(obj).__name__}")
 
 
 def shares_memory(a: object, b: object) -> bool:
@@ -96,6 +94,4 @@ def shares_memory(a: object, b: object) -> bool:
 
 def _is_torch_tensor(obj: object) -> bool:
     """torch.Tensor or a subclass (Parameter, say), recognised without importing torch."""
-    return any(
-        cls.__module__ == "torch" and cls.__name__ == "Tensor" for cls in type(obj).__mro__
-    )
+    return any(cls.__module__ == "torch" and cls.__name__ == "Tensor" for cls in type(obj).__mro__)

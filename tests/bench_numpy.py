@@ -12,7 +12,9 @@ import torch
 
 KIB, MIB = 1024, 1024 * 1024
 SIZES = [1 * KIB, 64 * KIB, 1 * MIB, 16 * MIB, 256 * MIB]
-over_sizes = pytest.mark.parametrize("size", SIZES, ids=lambda n: f"{n // KIB}KiB" if n < MIB else f"{n // MIB}MiB")
+over_sizes = pytest.mark.parametrize(
+    "size", SIZES, ids=lambda n: f"{n // KIB}KiB" if n < MIB else f"{n // MIB}MiB"
+)
 
 
 def float32_array(nbytes: int) -> np.ndarray:

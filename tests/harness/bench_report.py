@@ -92,7 +92,7 @@ def markdown(benchmark_json: dict) -> str:
         f"torch {context.get('torch', '?')} · CPU: {cpu_name} · "
         f"CUDA: {context.get('cuda_device') or 'not available'}",
         "",
-        "Median of the timed rounds; CUDA rounds are timed by a clock that synchronizes the device.",
+        "Median of the timed rounds; CUDA rounds use a clock that synchronizes the device.",
         "Speedup is CPU median / CUDA median. Throughput is what one call moved (or computed) "
         "divided by its median.",
     ]
@@ -127,7 +127,9 @@ def plot(benchmark_json: dict, path: Path) -> None:
     figure, axes = plt.subplots(rows, columns, figsize=(5 * columns, 4 * rows), squeeze=False)
     for ax, (benchmark, sizes) in zip(axes.flat, table.items(), strict=False):
         for device in DEVICE_ORDER:
-            points = sorted((size, row[device].median) for size, row in sizes.items() if device in row)
+            points = sorted(
+                (size, row[device].median) for size, row in sizes.items() if device in row
+            )
             if points:
                 xs, ys = zip(*points, strict=True)
                 ax.loglog(xs, ys, marker="o", label=device)
@@ -154,7 +156,9 @@ def write_report(benchmark_json: dict, out_dir: Path) -> tuple[Path, Path]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("json", type=Path, help="a file written by --benchmark-json")
-    parser.add_argument("--out", type=Path, default=Path("."), help="folder for bench.md and bench.png")
+    parser.add_argument(
+        "--out", type=Path, default=Path("."), help="folder for bench.md and bench.png"
+    )
     args = parser.parse_args(argv)
     for path in write_report(json.loads(args.json.read_text(encoding="utf-8")), args.out):
         print(f"wrote {path}")

@@ -52,8 +52,9 @@ class Claim:
 
     @property
     def references(self) -> tuple[str, ...]:
-        """The dotted paths named in backticks on the `Reference:` line (none for "none")."""
-        return tuple(_BACKTICKED.findall(self.fields.get("Reference", "")))
+        """The dotted paths in backticks on the Reference line; none where it reads "none: why"."""
+        line = self.fields.get("Reference", "")
+        return () if line.startswith("none") else tuple(_BACKTICKED.findall(line))
 
     @property
     def location(self) -> str:

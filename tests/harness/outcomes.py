@@ -35,10 +35,14 @@ class ClaimLedger:
 
     def __init__(self, claims: list[Claim]):
         self.claims = claims
-        self._tests: dict[tuple[str, str], set[str]] = defaultdict(set)  # (claim, device) -> nodeids
+        self._tests: dict[tuple[str, str], set[str]] = defaultdict(
+            set
+        )  # (claim, device) -> nodeids
         self._test_outcomes: dict[str, str] = {}
 
-    def record(self, nodeid: str, claim_ids: tuple[str, ...], device: str, phase: str, outcome: str):
+    def record(
+        self, nodeid: str, claim_ids: tuple[str, ...], device: str, phase: str, outcome: str
+    ):
         """One phase's report of one test: phase is setup/call/teardown, outcome pytest's word."""
         for claim_id in claim_ids:
             self._tests[claim_id, device].add(nodeid)
@@ -51,7 +55,9 @@ class ClaimLedger:
             self._test_outcomes[nodeid] = "passed"
 
     def outcome(self, claim_id: str, device: str) -> str:
-        seen = {self._test_outcomes.get(nodeid) for nodeid in self._tests.get((claim_id, device), ())}
+        seen = {
+            self._test_outcomes.get(nodeid) for nodeid in self._tests.get((claim_id, device), ())
+        }
         for outcome in ("failed", "passed", "skipped"):
             if outcome in seen:
                 return outcome
@@ -89,7 +95,12 @@ def summary_lines(ledger: ClaimLedger, context: RunContext, limit: int = 10) -> 
         note = "" if context.devices.get(device, {}).get("selected", True) else "  (not selected)"
         lines.append("  ".join(f"{cell:>8}" for cell in [device, *counts.values()]) + note)
     table = ledger.table()
-    broken = [(claim_id, device) for claim_id, row in table.items() for device, outcome in row.items() if outcome == "failed"]
+    broken = [
+        (claim_id, device)
+        for claim_id, row in table.items()
+        for device, outcome in row.items()
+        if outcome == "failed"
+    ]
     for claim_id, device in broken[:limit]:
         tests = ", ".join(ledger.failing_tests(claim_id, device)[:3])
         lines.append(f"broken on {device}: {claim_id}  ({tests})")

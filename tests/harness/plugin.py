@@ -41,7 +41,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=Path,
         help="after timing benchmarks (-n0 --benchmark-only), write DIR/bench.md and DIR/bench.png",
     )
-    parser.addini("spec_dir", "folder of the spec's Markdown files, relative to rootdir", default="spec")
+    parser.addini(
+        "spec_dir", "folder of the spec's Markdown files, relative to rootdir", default="spec"
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -62,7 +64,6 @@ def pytest_configure(config: pytest.Config) -> None:
     report_dir = config.getoption("bench_report")
     if report_dir is not None and config.getoption("benchmark_json", None) is None:
         config.option.benchmark_json = report_dir / "bench.json"
-
 
 
 def threads_per_worker(cores: int, workers: int) -> int:

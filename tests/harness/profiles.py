@@ -31,6 +31,6 @@ def register_profiles() -> None:
 
 
 def load_profile() -> None:
-    """Load HYPOTHESIS_PROFILE, else `ci` under CI, else `dev`. `--hypothesis-profile` wins later."""
+    """Load HYPOTHESIS_PROFILE, else `ci` under CI, else `dev`; `--hypothesis-profile` wins."""
     named = os.environ.get("HYPOTHESIS_PROFILE")
     settings.load_profile(named or ("ci" if os.environ.get("CI") else "dev"))

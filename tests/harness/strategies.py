@@ -36,7 +36,9 @@ def numpy_dtypes() -> st.SearchStrategy[np.dtype]:
 
 
 def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 0, max_side: int = 5):
-    return npst.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+    return npst.array_shapes(
+        min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
+    )
 
 
 def small_values(dtype: np.dtype) -> st.SearchStrategy:
@@ -65,7 +67,9 @@ class ViewRecipe:
 
     def apply(self, base):
         view = base[self.index]
-        return view.permute(self.axes) if isinstance(view, torch.Tensor) else view.transpose(self.axes)
+        return (
+            view.permute(self.axes) if isinstance(view, torch.Tensor) else view.transpose(self.axes)
+        )
 
 
 @st.composite

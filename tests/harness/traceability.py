@@ -18,7 +18,7 @@ from tests.harness.claims import CLAIM_ID, KNOWN_DEVICES, VERDICT, Claim, spec_f
 
 @dataclass(frozen=True)
 class ClaimMarker:
-    """One `pytest.mark.claim("id")` argument in a test file; `claim_id` is None when not a literal."""
+    """One `pytest.mark.claim("id")` argument in a test file; `claim_id` None if not a literal."""
 
     claim_id: str | None
     path: Path
@@ -37,7 +37,9 @@ def find_claim_markers(paths: Iterable[Path]) -> list[ClaimMarker]:
             if isinstance(node, ast.Call) and _is_claim_mark(node.func):
                 markers.extend(
                     ClaimMarker(
-                        arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None,
+                        arg.value
+                        if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                        else None,
                         path,
                         node.lineno,
                     )
@@ -83,8 +85,7 @@ def malformed_claims(claims: list[Claim]) -> list[str]:
 def untested_claims(claims: list[Claim], markers: list[ClaimMarker]) -> list[str]:
     marked = {marker.claim_id for marker in markers}
     return [
-        f"{claim.location} `{claim.id}` has no test: mark one with "
-        f'@pytest.mark.claim("{claim.id}")'
+        f'{claim.location} `{claim.id}` has no test: mark one with @pytest.mark.claim("{claim.id}")'
         for claim in claims
         if claim.id not in marked
     ]
@@ -97,7 +98,9 @@ def unknown_markers(claims: list[Claim], markers: list[ClaimMarker]) -> list[str
         if marker.claim_id is None:
             problems.append(f"{marker.location}: a claim marker's IDs must be string literals")
         elif marker.claim_id not in known:
-            problems.append(f"{marker.location}: marker names `{marker.claim_id}`, which no spec file claims")
+            problems.append(
+                f"{marker.location}: marker names `{marker.claim_id}`, which no spec file claims"
+            )
     return problems
 
 

@@ -1,0 +1,209 @@
+"""The harness's parts alone: outcomes, devices, the state guard, threads, clocks, reports."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.harness import devices, global_state, timing
+from tests.harness.bench_report import markdown, write_report
+from tests.harness.claims import parse_claims
+from tests.harness.outcomes import (
+    ClaimLedger,
+    RunContext,
+    report_data,
+    report_markdown,
+    summary_lines,
+)
+from tests.harness.plugin import threads_per_worker
+
+SPEC = """\
+### `demo.a.one` — first
+- **Verdict:** holds
+- **Devices:** cpu, cuda
+- **Reference:** none: demo
+
+### `demo.a.two` — second
+- **Verdict:** not true
+- **Devices:** cpu
+- **Reference:** none: demo
+"""
+CONTEXT = RunContext("2.x", "2.y", "3.z", {"cpu": {"selected": True, "available": True}})
+
+
+def ledger_with(*reports) -> ClaimLedger:
+    """reports: (nodeid, claim id, device, phase, outcome)"""
+    ledger = ClaimLedger(parse_claims(SPEC, Path("demo.md")))
+    for nodeid, claim_id, device, phase, outcome in reports:
+        ledger.record(nodeid, (claim_id,), device, phase, outcome)
+    return ledger
+
+
+# Outcomes -----------------------------------------------------------------------------------------
+
+
+def test_a_claim_whose_tests_all_skipped_is_skipped_never_passed():
+    ledger = ledger_with(
+        ("t1", "demo.a.one", "cuda", "setup", "skipped"),
+        ("t1", "demo.a.one", "cuda", "teardown", "passed"),
+        ("t2", "demo.a.one", "cuda", "setup", "passed"),
+        ("t2", "demo.a.one", "cuda", "call", "skipped"),
+    )
+    assert ledger.outcome("demo.a.one", "cuda") == "skipped"
+
+
+def test_one_failure_breaks_a_claim_and_one_pass_holds_it():
+    ledger = ledger_with(
+        ("pass", "demo.a.one", "cpu", "call", "passed"),
+        ("skip", "demo.a.one", "cpu", "setup", "skipped"),
+        ("fail", "demo.a.two", "cpu", "call", "failed"),
+        ("pass2", "demo.a.two", "cpu", "call", "passed"),
+    )
+    assert ledger.outcome("demo.a.one", "cpu") == "passed"
+    assert ledger.outcome("demo.a.two", "cpu") == "failed"
+    assert ledger.failing_tests("demo.a.two", "cpu") == ["fail"]
+
+
+def test_a_failure_in_teardown_fails_a_test_that_passed():
+    ledger = ledger_with(
+        ("t", "demo.a.two", "cpu", "call", "passed"),
+        ("t", "demo.a.two", "cpu", "teardown", "failed"),
+    )
+    assert ledger.outcome("demo.a.two", "cpu") == "failed"
+
+
+def test_a_claim_with_no_report_on_a_device_is_untested():
+    ledger = ledger_with(("t", "demo.a.one", "cpu", "call", "passed"))
+    assert ledger.table() == {
+        "demo.a.one": {"cpu": "passed", "cuda": "untested"},
+        "demo.a.two": {"cpu": "untested"},
+    }
+    assert ledger.counts() == {
+        "cpu": {"passed": 1, "failed": 0, "skipped": 0, "untested": 1},
+        "cuda": {"passed": 0, "failed": 0, "skipped": 0, "untested": 1},
+    }
+
+
+def test_summary_and_markdown_report_name_the_broken_claim():
+    ledger = ledger_with(("tests/x.py::t", "demo.a.two", "cpu", "call", "failed"))
+    lines = summary_lines(ledger, CONTEXT)
+    assert lines[0].split() == ["device", "held", "broken", "skipped", "untested"]
+    assert lines[1].split() == ["cpu", "0", "1", "0", "1"]
+    assert "broken on cpu: demo.a.two  (tests/x.py::t)" in lines
+    table = report_markdown(report_data(ledger, CONTEXT))
+    assert "| `demo.a.two` | second | not true | failed |" in table
+
+
+# Devices ------------------------------------------------------------------------------------------
+
+
+def test_devices_default_to_all_and_are_restricted_by_the_variable():
+    assert devices.selected_devices("") == ("cpu", "cuda", "meta")
+    assert devices.selected_devices(" cpu , meta") == ("cpu", "meta")
+    with pytest.raises(ValueError, match="names tpu; known devices are cpu, cuda, meta"):
+        devices.selected_devices("cpu,tpu")
+
+
+def test_cuda_params_are_marked_and_skip_without_cuda():
+    params = devices.device_params(("cpu", "cuda", "meta"), selected=("cpu", "cuda"))
+    assert [param.values for param in params] == [("cpu",), ("cuda",)]
+    cuda_marks = {mark.name: mark for mark in params[1].marks}
+    assert set(cuda_marks) == {"cuda", "skipif"}
+    assert cuda_marks["skipif"].args == (not torch.cuda.is_available(),)
+    assert cuda_marks["skipif"].kwargs == {"reason": "CUDA not available"}
+
+
+# The global-state guard ---------------------------------------------------------------------------
+
+
+def test_the_guard_sees_and_restores_a_changed_default_dtype_and_grad_mode():
+    before = global_state.snapshot()
+    torch.set_default_dtype(torch.float64)
+    torch.set_grad_enabled(False)
+    try:
+        changed = global_state.changes(before, global_state.snapshot())
+        assert changed == [
+            "grad mode: True -> False",
+            "default dtype: torch.float32 -> torch.float64",
+        ]
+    finally:
+        global_state.restore(before)
+    assert global_state.snapshot() == before
+
+
+# Threads under xdist ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cores", "workers", "threads"), [(2, 2, 1), (16, 4, 4), (16, 3, 5), (2, 8, 1), (8, 0, 8)]
+)
+def test_workers_split_the_cores(cores, workers, threads):
+    assert threads_per_worker(cores, workers) == threads
+
+
+def test_this_worker_has_its_share_of_the_cores():
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers is None:
+        pytest.skip("not running under xdist: torch keeps its own thread count")
+    assert torch.get_num_threads() == threads_per_worker(len(os.sched_getaffinity(0)), int(workers))
+
+
+# Clocks -------------------------------------------------------------------------------------------
+
+
+def test_the_cpu_clock_is_perf_counter():
+    assert timing.clock_for("cpu") is time.perf_counter
+    assert timing.clock_for("cuda") is timing.cuda_synchronized_clock
+
+
+@pytest.mark.devices("cuda")
+def test_the_cuda_clock_waits_for_queued_work(device):
+    timing.prepare(device)
+    torch.cuda._sleep(50_000_000)  # a kernel that spins for tens of milliseconds
+    timing.cuda_synchronized_clock()
+    assert torch.cuda.current_stream().query(), "the clock read the time before the GPU was idle"
+
+
+# Benchmark report ---------------------------------------------------------------------------------
+
+
+def benchmark_entry(name, device, size, median, moved):
+    return {
+        "name": f"{name}[{device}-{size}]",
+        "params": {"device": device, "size": size},
+        "stats": {"median": median},
+        "extra_info": {"bytes": moved},
+    }
+
+
+def test_the_report_has_cpu_columns_alone_without_cuda(tmp_path):
+    data = {"benchmarks": [benchmark_entry("bench_copy", "cpu", 1024, 2e-6, 1024)]}
+    table = markdown(data)
+    assert "| size | cpu median | cpu throughput |" in table
+    assert "| 1 KiB | 2 µs | 0.51 GB/s |" in table
+    assert "speedup" not in table.lower().split("## bench_copy")[1]
+
+
+def test_the_report_compares_cuda_with_cpu_and_draws_a_png(tmp_path):
+    data = {
+        "benchmarks": [
+            benchmark_entry("bench_copy", "cpu", 2**20, 4e-3, 2**20),
+            benchmark_entry("bench_copy", "cuda", 2**20, 1e-3, 2**20),
+            benchmark_entry("bench_view", "cpu", 2**20, 1e-6, 0),
+        ],
+        "torch_spec": {"torch": "2.x", "cuda_device": "Some GPU"},
+    }
+    table_path, picture_path = write_report(data, tmp_path)
+    table = table_path.read_text(encoding="utf-8")
+    assert (
+        "| size | cpu median | cuda median | CUDA speedup | cpu throughput | cuda throughput |"
+        in table
+    )
+    assert "| 1 MiB | 4 ms | 1 ms | 4.00× | 0.26 GB/s | 1.05 GB/s |" in table
+    assert "| 1 MiB | 1 µs | — | — | — | — |" in table  # a zero-copy view has no throughput
+    assert "CUDA: Some GPU" in table
+    assert picture_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,187 @@
+"""The plugin end to end: a small project with a spec and tests, run by pytest in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.harness import timing
+
+REPO = Path(__file__).resolve().parents[2]
+
+SPEC = """\
+# Demo
+
+### `demo.run.holds` — a claim whose test passes
+- **Verdict:** holds
+- **Devices:** cpu
+- **Reference:** none: demo
+
+### `demo.run.breaks` — a claim whose test fails
+- **Verdict:** holds
+- **Devices:** cpu
+- **Reference:** none: demo
+
+### `demo.run.on-cuda` — a claim tested on CUDA only
+- **Verdict:** holds
+- **Devices:** cuda
+- **Reference:** none: demo
+
+### `demo.run.leaves-state` — a claim whose test leaves grad mode off
+- **Verdict:** holds
+- **Devices:** cpu
+- **Reference:** none: demo
+
+### `demo.run.never-tested` — a claim with no test
+- **Verdict:** holds
+- **Devices:** cpu, meta
+- **Reference:** none: demo
+"""
+
+TESTS = """\
+import pytest
+import torch
+
+
+@pytest.mark.claim("demo.run.holds")
+def test_holds(device):
+    assert torch.ones(2, device=device).sum().item() == 2
+
+
+@pytest.mark.claim("demo.run.breaks")
+@pytest.mark.devices("cpu")
+def test_breaks(device):
+    assert torch.zeros(1, device=device).item() == 1
+
+
+@pytest.mark.claim("demo.run.on-cuda")
+@pytest.mark.devices("cuda")
+def test_on_cuda(device):
+    assert torch.ones(1, device=device).device.type == "cuda"
+
+
+@pytest.mark.claim("demo.run.leaves-state")
+def test_leaves_grad_mode_off():
+    torch.set_grad_enabled(False)
+
+
+def bench_sum(benchmark, device):
+    benchmark.extra_info["bytes"] = 4096
+    tensor = torch.ones(1024, device=device)
+    benchmark(tensor.sum)
+"""
+
+INI = """\
+[pytest]
+python_functions = test_* bench_*
+markers =
+    claim(*ids): claims
+    devices(*names): devices
+    cuda: cuda
+"""
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """Run the demo project once: (the finished process, claims report as JSON, report folder)."""
+    project = tmp_path_factory.mktemp("demo")
+    (project / "spec").mkdir()
+    (project / "spec" / "demo.md").write_text(SPEC, encoding="utf-8")
+    (project / "test_demo.py").write_text(TESTS, encoding="utf-8")
+    (project / "pytest.ini").write_text(INI, encoding="utf-8")
+    reports = project / "reports"
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "tests.harness.plugin",
+        "-p",
+        "no:cacheprovider",
+        f"--claims-report={reports / 'claims.json'}",
+        f"--bench-report={reports}",
+        "--benchmark-max-time=0.001",
+        "--benchmark-min-rounds=1",
+        "-rA",
+    ]
+    environment = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")},
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        "TORCH_SPEC_DEVICES": "",
+    }
+    run = subprocess.run(
+        command, cwd=project, capture_output=True, text=True, timeout=120, env=environment
+    )
+    report = json.loads((reports / "claims.json").read_text(encoding="utf-8"))
+    return run, report, reports
+
+
+def outcomes(report):
+    return {claim["id"]: claim["outcomes"] for claim in report["claims"]}
+
+
+def test_the_run_fails_because_a_test_failed(demo_run):
+    run, _, _ = demo_run
+    assert run.returncode == 1, run.stdout + run.stderr
+
+
+def test_each_claim_gets_the_outcome_of_its_tests(demo_run):
+    _, report, _ = demo_run
+    cuda = "passed" if torch.cuda.is_available() else "skipped"
+    assert outcomes(report) == {
+        "demo.run.holds": {"cpu": "passed"},
+        "demo.run.breaks": {"cpu": "failed"},
+        "demo.run.on-cuda": {"cuda": cuda},
+        "demo.run.leaves-state": {"cpu": "failed"},
+        "demo.run.never-tested": {"cpu": "untested", "meta": "untested"},
+    }
+
+
+def test_the_report_names_versions_and_devices(demo_run):
+    _, report, _ = demo_run
+    assert report["torch"] == torch.__version__
+    assert report["devices"]["cuda"]["available"] == torch.cuda.is_available()
+    assert report["summary"]["cpu"] == {"passed": 1, "failed": 2, "skipped": 0, "untested": 1}
+
+
+def test_the_state_guard_fails_the_test_that_left_grad_mode_off(demo_run):
+    run, _, _ = demo_run
+    assert "ERROR at teardown of test_leaves_grad_mode_off" in run.stdout
+    assert "the test changed torch's global state: grad mode: True -> False" in run.stdout
+
+
+def test_the_terminal_summary_counts_claims_per_device(demo_run):
+    run, _, _ = demo_run
+    lines = [line.split() for line in run.stdout.splitlines()]
+    assert ["device", "held", "broken", "skipped", "untested"] in lines
+    assert ["cpu", "1", "2", "0", "1"] in lines
+    assert "broken on cpu: demo.run.breaks  (test_demo.py::test_breaks[cpu])" in run.stdout
+
+
+def test_a_cuda_test_without_cuda_is_skipped_with_the_reason(demo_run):
+    run, _, _ = demo_run
+    if torch.cuda.is_available():
+        assert "PASSED test_demo.py::test_on_cuda[cuda]" in run.stdout
+    else:
+        assert re.search(r"SKIPPED \[1\] test_demo.py:\d+: CUDA not available", run.stdout)
+
+
+def test_benchmarks_get_the_device_clock_and_the_report_is_written(demo_run):
+    _, _, reports = demo_run
+    timed = json.loads((reports / "bench.json").read_text(encoding="utf-8"))["benchmarks"]
+    clocks = {entry["params"]["device"]: entry["options"]["timer"] for entry in timed}
+    expected = {"cpu": time.perf_counter.__name__}
+    if torch.cuda.is_available():
+        expected["cuda"] = timing.cuda_synchronized_clock.__name__
+    assert clocks == expected
+    assert all(entry["options"]["warmup"] for entry in timed)
+    assert "## bench_sum" in (reports / "bench.md").read_text(encoding="utf-8")
+    assert (reports / "bench.png").stat().st_size > 0
