@@ -116,20 +116,26 @@ def markdown(benchmark_json: dict) -> str:
 
 
 def plot(benchmark_json: dict, path: Path) -> None:
+    """Time against size, log-log, a panel per benchmark, on one shared time axis.
+
+    The shared axis keeps a flat (zero-copy) line flat: on its own panel, matplotlib would
+    stretch nanoseconds of noise to fill the height.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    table = _by_benchmark(measurements(benchmark_json))
+    found = measurements(benchmark_json)
+    table = _by_benchmark(found)
     columns = min(3, max(1, len(table)))
     rows = -(-len(table) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(5 * columns, 4 * rows), squeeze=False)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(5 * columns, 4 * rows), squeeze=False, sharey=True
+    )
     for ax, (benchmark, sizes) in zip(axes.flat, table.items(), strict=False):
         for device in DEVICE_ORDER:
-            points = sorted(
-                (size, row[device].median) for size, row in sizes.items() if device in row
-            )
+            points = sorted((size, row[device].median) for size, row in sizes.items() if device in row)
             if points:
                 xs, ys = zip(*points, strict=True)
                 ax.loglog(xs, ys, marker="o", label=device)
@@ -138,6 +144,13 @@ def plot(benchmark_json: dict, path: Path) -> None:
         ax.set_ylabel("median time (s)")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
+    if found:
+        low, high = min(m.median for m in found), max(m.median for m in found)
+        decades = 2.0  # at least this many decades of height, so flat stays flat
+        if high / low < 10**decades:
+            middle = (low * high) ** 0.5
+            low, high = middle / 10 ** (decades / 2), middle * 10 ** (decades / 2)
+        axes.flat[0].set_ylim(low / 2, high * 2)
     for ax in list(axes.flat)[len(table) :]:
         ax.set_visible(False)
     figure.tight_layout()
