@@ -135,7 +135,9 @@ def plot(benchmark_json: dict, path: Path) -> None:
     )
     for ax, (benchmark, sizes) in zip(axes.flat, table.items(), strict=False):
         for device in DEVICE_ORDER:
-            points = sorted((size, row[device].median) for size, row in sizes.items() if device in row)
+            points = sorted(
+                (size, row[device].median) for size, row in sizes.items() if device in row
+            )
             if points:
                 xs, ys = zip(*points, strict=True)
                 ax.loglog(xs, ys, marker="o", label=device)

@@ -79,6 +79,28 @@ def bench_sum(benchmark, device):
     benchmark(tensor.sum)
 """
 
+EXAMPLES = """\
+# Examples
+
+```python
+import torch
+
+assert torch.ones(2).sum().item() == 2
+```
+
+```python
+torch.set_grad_enabled(False)
+```
+"""
+
+CONFTEST = """\
+from pathlib import Path
+
+from tests.harness.spec_examples import spec_collector
+
+pytest_collect_file = spec_collector(Path(__file__).parent / "spec")
+"""
+
 INI = """\
 [pytest]
 python_functions = test_* bench_*
@@ -96,6 +118,8 @@ def demo_run(tmp_path_factory):
     (project / "spec").mkdir()
     (project / "spec" / "demo.md").write_text(SPEC, encoding="utf-8")
     (project / "test_demo.py").write_text(TESTS, encoding="utf-8")
+    (project / "spec" / "examples.md").write_text(EXAMPLES, encoding="utf-8")
+    (project / "conftest.py").write_text(CONFTEST, encoding="utf-8")
     (project / "pytest.ini").write_text(INI, encoding="utf-8")
     reports = project / "reports"
     command = [
@@ -156,6 +180,14 @@ def test_the_state_guard_fails_the_test_that_left_grad_mode_off(demo_run):
     run, _, _ = demo_run
     assert "ERROR at teardown of test_leaves_grad_mode_off" in run.stdout
     assert "the test changed torch's global state: grad mode: True -> False" in run.stdout
+
+
+def test_spec_examples_run_and_a_page_that_leaves_state_changed_fails(demo_run):
+    run, _, _ = demo_run
+    assert re.search(r"PASSED spec/examples.md::line:3,column:1", run.stdout), run.stdout
+    assert (
+        "the page's examples changed torch's global state: grad mode: True -> False" in run.stdout
+    )
 
 
 def test_the_terminal_summary_counts_claims_per_device(demo_run):
