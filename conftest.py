@@ -4,6 +4,6 @@ from pathlib import Path
 
 from tests.harness.spec_examples import spec_collector
 
-pytest_plugins = ["tests.harness.plugin", "pytester"]
+pytest_plugins = ["tests.harness.plugin"]
 
 pytest_collect_file = spec_collector(Path(__file__).parent / "spec")
