@@ -18,7 +18,7 @@ from tests.harness.claims import CLAIM_ID, KNOWN_DEVICES, VERDICT, Claim, spec_f
 
 @dataclass(frozen=True)
 class ClaimMarker:
-    """One `pytest.mark.claim("id")` argument in a test file; `claim_id` None if not a literal."""
+    """One argument of a `pytest.mark.claim(...)` in a test file; `claim_id` None if no literal."""
 
     claim_id: str | None
     path: Path

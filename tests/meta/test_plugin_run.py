@@ -51,24 +51,24 @@ import pytest
 import torch
 
 
-@pytest.mark.claim("demo.run.holds")
+@pytest.mark.claim('demo.run.holds')
 def test_holds(device):
     assert torch.ones(2, device=device).sum().item() == 2
 
 
-@pytest.mark.claim("demo.run.breaks")
+@pytest.mark.claim('demo.run.breaks')
 @pytest.mark.devices("cpu")
 def test_breaks(device):
     assert torch.zeros(1, device=device).item() == 1
 
 
-@pytest.mark.claim("demo.run.on-cuda")
+@pytest.mark.claim('demo.run.on-cuda')
 @pytest.mark.devices("cuda")
 def test_on_cuda(device):
     assert torch.ones(1, device=device).device.type == "cuda"
 
 
-@pytest.mark.claim("demo.run.leaves-state")
+@pytest.mark.claim('demo.run.leaves-state')
 def test_leaves_grad_mode_off():
     torch.set_grad_enabled(False)
 

@@ -84,7 +84,7 @@ def markers_from(tmp_path: Path, source: str):
 def test_a_good_claim_passes_every_checker(tmp_path):
     claims = claims_from(GOOD_CLAIM)
     markers = markers_from(
-        tmp_path, 'import pytest\n@pytest.mark.claim("demo.topic.good")\ndef test_x(): pass\n'
+        tmp_path, "import pytest\n@pytest.mark.claim('demo.topic.good')\ndef test_x(): pass\n"
     )
     assert [claim.id for claim in claims] == ["demo.topic.good"]
     assert claims[0].devices == ("cpu", "cuda")
@@ -102,7 +102,7 @@ def test_a_claim_without_a_test_is_reported(tmp_path):
 
 @pytest.mark.parametrize(
     "decorator",
-    ['@pytest.mark.claim("demo.no.such")', '@mark.claim("demo.topic.good", "demo.no.such")'],
+    ["@pytest.mark.claim('demo.no.such')", "@mark.claim('demo.topic.good', 'demo.no.such')"],
 )
 def test_a_marker_naming_no_claim_is_reported(tmp_path, decorator):
     source = f"import pytest\nfrom pytest import mark\n{decorator}\ndef test_x(): pass\n"
