@@ -55,11 +55,12 @@ def measurements(benchmark_json: dict) -> list[Measurement]:
 
 
 def human_bytes(count: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if count < 1024 or unit == "GiB":
-            return f"{count:g} {unit}" if unit == "B" else f"{count:.4g} {unit}"
+    if count < 1024:
+        return f"{count} B"
+    for unit in ("KiB", "MiB", "GiB"):
         count /= 1024
-    raise AssertionError("unreachable")
+        if count < 1024 or unit == "GiB":
+            return f"{count:.4g} {unit}"
 
 
 def human_seconds(seconds: float) -> str:

@@ -104,7 +104,7 @@ def device_of(item: pytest.Item) -> str:
     return callspec.params.get("device", "cpu") if callspec else "cpu"
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         claim_ids = tuple(
             claim_id for marker in item.iter_markers("claim") for claim_id in marker.args
@@ -192,7 +192,7 @@ def run_context(config: pytest.Config) -> RunContext:
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_benchmark_update_json(config: pytest.Config, benchmarks, output_json: dict) -> None:
+def pytest_benchmark_update_json(config: pytest.Config, output_json: dict) -> None:
     cuda = devices.cuda_available()
     output_json["torch_spec"] = {
         "torch": torch.__version__,

@@ -180,7 +180,7 @@ def benchmark_entry(name, device, size, median, moved):
     }
 
 
-def test_the_report_has_cpu_columns_alone_without_cuda(tmp_path):
+def test_the_report_has_cpu_columns_alone_without_cuda():
     data = {"benchmarks": [benchmark_entry("bench_copy", "cpu", 1024, 2e-6, 1024)]}
     table = markdown(data)
     assert "| size | cpu median | cpu throughput |" in table
