@@ -1,4 +1,4 @@
-"""Hypothesis strategies shared by the suite: dtypes, shapes, arrays, strided views, tensors.
+"""Hypothesis strategies shared by the suite: dtypes, shapes, dims, arrays, views, tensors.
 
 Data comes from hypothesis, never from `torch.rand`, so that every failure shrinks and replays.
 Values default to small non-negative integers (0..100), which every dtype holds exactly and
@@ -39,6 +39,23 @@ def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 0, max_side: in
     return npst.array_shapes(
         min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
     )
+
+
+def broadcastable_shapes(num_shapes: int = 2, max_dims: int = 4, max_side: int = 4):
+    """A tuple of `num_shapes` shapes that broadcast together: missing dims, sizes of 1 and
+    empty sizes included."""
+    return npst.mutually_broadcastable_shapes(
+        num_shapes=num_shapes, max_dims=max_dims, min_side=0, max_side=max_side
+    ).map(lambda drawn: drawn.input_shapes)
+
+
+def dims(ndim: int, extra: int = 0) -> st.SearchStrategy[int]:
+    """A valid dim of an `ndim`-d shape, counted from the front or (negative) from the end.
+
+    `extra=1` is for ops that insert a dim (`unsqueeze`, `stack`). A 0-d shape takes -1 and 0.
+    """
+    extent = max(ndim + extra, 1)
+    return st.integers(min_value=-extent, max_value=extent - 1)
 
 
 def small_values(dtype: np.dtype) -> st.SearchStrategy:

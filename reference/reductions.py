@@ -1,0 +1,72 @@
+"""What a reduction keeps of a shape, and where the first maximum lies.
+
+`reduce_shape` follows `sum`/`mean`/`max`/`argmax`: `dim=None` (or an empty tuple, for `sum` and
+`mean`) reduces every dim. `argmax` is written in plain Python over nested lists, with NaN counted
+as the largest value (as NumPy and torch count it) and ties resolved to the first occurrence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from reference.shapes import normalize_dim
+
+
+def reduce_shape(
+    shape: Sequence[int], dim: int | Sequence[int] | None = None, keepdim: bool = False
+) -> tuple[int, ...]:
+    """The shape left after reducing `dim` (one dim, several, or all with None): each reduced
+    dim is dropped, or kept with size 1 when `keepdim`."""
+    shape = tuple(shape)
+    if not all(isinstance(size, int) and size >= 0 for size in shape):
+        raise ValueError(f"shape {shape} must hold non-negative int sizes")
+    if not isinstance(keepdim, bool):
+        raise TypeError(f"keepdim must be a bool, not {type(keepdim).__name__}")
+    if dim is None or dim == ():
+        reduced = set(range(len(shape)))
+    else:
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        reduced = {normalize_dim(d, len(shape)) for d in dims}
+        if len(reduced) != len(dims):
+            raise ValueError(f"dim {dim} names a dim of {shape} more than once")
+    if keepdim:
+        return tuple(1 if index in reduced else size for index, size in enumerate(shape))
+    return tuple(size for index, size in enumerate(shape) if index not in reduced)
+
+
+def argmax(values, dim: int | None = None):
+    """The index of the first largest value: in the flattened values when `dim` is None (an
+    int), else along `dim` (nested lists of the shape without `dim`)."""
+    array = np.asarray(values)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"values must be real numbers or booleans, not {array.dtype}")
+    if dim is None:
+        if array.size == 0:
+            raise ValueError("values is empty: an empty sequence has no largest value")
+        return _first_largest(array.ravel().tolist())
+    axis = normalize_dim(dim, array.ndim)
+    if array.ndim == 0:
+        return 0
+    if array.shape[axis] == 0:
+        raise ValueError(f"dim {dim} of values has size 0: an empty row has no largest value")
+    rows = np.moveaxis(array, axis, -1).reshape(-1, array.shape[axis]).tolist()
+    indices = [_first_largest(row) for row in rows]
+    rest = array.shape[:axis] + array.shape[axis + 1 :]
+    return np.array(indices, dtype=np.int64).reshape(rest).tolist()
+
+
+def _first_largest(row: list) -> int:
+    best = 0
+    for index, value in enumerate(row):
+        if _is_nan(row[best]):
+            break
+        if _is_nan(value) or value > row[best]:
+            best = index
+    return best
+
+
+def _is_nan(value) -> bool:
+    return isinstance(value, float) and math.isnan(value)

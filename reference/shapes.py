@@ -1,0 +1,195 @@
+"""The shapes that torch's shape functions produce, computed from shapes alone.
+
+Each function takes shapes as tuples of non-negative ints and dims as ints that may count from
+the end (`-1` is the last dim), and raises `ValueError` naming the argument where torch would
+refuse the input. A 0-d shape `()` accepts the dims -1 and 0, as torch does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+
+def broadcast_shape(*shapes: Sequence[int]) -> tuple[int, ...]:
+    """The shape of `a + b + ...`: align the shapes at their last dim; each column of sizes
+    must be equal or 1 (missing sizes count as 1), and the result takes the size that is not 1."""
+    for index, shape in enumerate(shapes):
+        _check_shape(shape, f"shapes[{index}]")
+    ndim = max((len(shape) for shape in shapes), default=0)
+    padded = [(1,) * (ndim - len(shape)) + tuple(shape) for shape in shapes]
+    result = []
+    for position, sizes in enumerate(zip(*padded, strict=True)):
+        not_one = {size for size in sizes if size != 1}
+        if len(not_one) > 1:
+            raise ValueError(
+                f"shapes {[tuple(shape) for shape in shapes]} do not broadcast: "
+                f"sizes {sorted(not_one)} meet at dim {position - ndim}"
+            )
+        result.append(not_one.pop() if not_one else 1)
+    return tuple(result)
+
+
+def reshape_shape(shape: Sequence[int], new_shape: Sequence[int]) -> tuple[int, ...]:
+    """`new_shape` with its one `-1` (if any) replaced by the size that keeps the element count."""
+    _check_shape(shape, "shape")
+    new_shape = tuple(new_shape)
+    if not all(isinstance(size, int) and size >= -1 for size in new_shape):
+        raise ValueError(f"new_shape {new_shape} may hold only sizes >= 0 and one -1")
+    if new_shape.count(-1) > 1:
+        raise ValueError(f"new_shape {new_shape} has more than one -1: only one can be inferred")
+    numel = math.prod(shape)
+    known = math.prod(size for size in new_shape if size != -1)
+    if -1 in new_shape:
+        if known == 0:
+            raise ValueError(
+                f"new_shape {new_shape} leaves -1 ambiguous: the other sizes multiply to 0"
+            )
+        if numel % known:
+            raise ValueError(f"new_shape {new_shape} is invalid for {numel} elements")
+        return tuple(numel // known if size == -1 else size for size in new_shape)
+    if known != numel:
+        raise ValueError(f"new_shape {new_shape} is invalid for {numel} elements")
+    return new_shape
+
+
+def squeeze_shape(shape: Sequence[int], dim: int | Sequence[int] | None = None) -> tuple[int, ...]:
+    """`shape` without its size-1 dims: all of them, or those among `dim` (others stay)."""
+    _check_shape(shape, "shape")
+    if dim is None:
+        dims = set(range(len(shape)))
+    else:
+        dims = {normalize_dim(d, len(shape), "dim") for d in _as_tuple(dim)}
+    return tuple(size for index, size in enumerate(shape) if not (index in dims and size == 1))
+
+
+def unsqueeze_shape(shape: Sequence[int], dim: int) -> tuple[int, ...]:
+    """`shape` with a size-1 dim inserted so that it lands at `dim` of the result."""
+    _check_shape(shape, "shape")
+    position = normalize_dim(dim, len(shape) + 1, "dim")
+    return (*shape[:position], 1, *shape[position:])
+
+
+def flatten_shape(shape: Sequence[int], start_dim: int = 0, end_dim: int = -1) -> tuple[int, ...]:
+    """`shape` with dims `start_dim..end_dim` (both included) merged into one dim.
+
+    A 0-d shape `()` becomes `(1,)`.
+    """
+    _check_shape(shape, "shape")
+    if not shape:
+        normalize_dim(start_dim, 0, "start_dim")
+        normalize_dim(end_dim, 0, "end_dim")
+        return (1,)
+    start = normalize_dim(start_dim, len(shape), "start_dim")
+    end = normalize_dim(end_dim, len(shape), "end_dim")
+    if start > end:
+        raise ValueError(f"start_dim {start_dim} comes after end_dim {end_dim} in {tuple(shape)}")
+    return (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])
+
+
+def cat_shape(shapes: Sequence[Sequence[int]], dim: int) -> tuple[int, ...]:
+    """The shape of `torch.cat(tensors, dim)`: sizes along `dim` add, every other size must agree.
+
+    (torch also lets 1-d empty tensors of shape `(0,)` through, whatever the others' shape, for
+    backward compatibility; that exception is not modelled.)
+    """
+    first = _check_shape_list(shapes)
+    if not first:
+        raise ValueError("shapes must not be 0-d: a 0-d tensor cannot be concatenated")
+    position = normalize_dim(dim, len(first), "dim")
+    for index, shape in enumerate(shapes):
+        others, first_others = _without(shape, position), _without(first, position)
+        if len(shape) != len(first) or others != first_others:
+            raise ValueError(
+                f"shapes[{index}] {tuple(shape)} does not match shapes[0] {tuple(first)} "
+                f"outside dim {dim}"
+            )
+    total = sum(shape[position] for shape in shapes)
+    return (*first[:position], total, *first[position + 1 :])
+
+
+def stack_shape(shapes: Sequence[Sequence[int]], dim: int) -> tuple[int, ...]:
+    """The shape of `torch.stack(tensors, dim)`: equal shapes, and a new dim of their count."""
+    first = _check_shape_list(shapes)
+    for index, shape in enumerate(shapes):
+        if tuple(shape) != first:
+            raise ValueError(f"shapes[{index}] {tuple(shape)} differs from shapes[0] {first}")
+    position = normalize_dim(dim, len(first) + 1, "dim")
+    return (*first[:position], len(shapes), *first[position:])
+
+
+def chunk_sizes(length: int, chunks: int) -> list[int]:
+    """The lengths of `torch.chunk(t, chunks)` along a dim of `length`.
+
+    Every chunk has `ceil(length / chunks)` elements except a shorter last one, so there are
+    `ceil(length / ceil(length / chunks))` chunks: fewer than asked when the rounded-up size
+    uses the length up early (6 in 4 chunks: sizes [2, 2, 2]). An empty dim gives `chunks`
+    empty chunks.
+    """
+    _check_size(length, "length")
+    if not isinstance(chunks, int) or isinstance(chunks, bool) or chunks < 1:
+        raise ValueError(f"chunks must be an int greater than 0, not {chunks!r}")
+    if length == 0:
+        return [0] * chunks
+    return split_sizes(length, math.ceil(length / chunks))
+
+
+def split_sizes(length: int, split_size_or_sections: int | Sequence[int]) -> list[int]:
+    """The lengths of `torch.split(t, split_size_or_sections)` along a dim of `length`: pieces of
+    one size with a shorter last one, or exactly the listed sections (which must add up)."""
+    _check_size(length, "length")
+    if isinstance(split_size_or_sections, int) and not isinstance(split_size_or_sections, bool):
+        size = split_size_or_sections
+        if size < 0 or (size == 0 and length > 0):
+            raise ValueError(
+                f"split_size_or_sections {size} must be positive (0 only for an empty dim)"
+            )
+        if length == 0:
+            return [0]
+        return [min(size, length - start) for start in range(0, length, size)]
+    sections = list(split_size_or_sections)
+    if not all(isinstance(size, int) and size >= 0 for size in sections):
+        raise ValueError(f"split_size_or_sections {sections} must hold non-negative ints")
+    if sum(sections) != length:
+        raise ValueError(
+            f"split_size_or_sections {sections} adds up to {sum(sections)}, not length {length}"
+        )
+    return sections
+
+
+def normalize_dim(dim: int, ndim: int, name: str = "dim") -> int:
+    """`dim` counted from the front, for a shape of `ndim` dims (a 0-d shape takes -1 and 0)."""
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"{name} must be an int, not {type(dim).__name__}")
+    extent = max(ndim, 1)
+    if not -extent <= dim < extent:
+        raise ValueError(f"{name} {dim} is out of range [{-extent}, {extent - 1}]")
+    return dim % extent
+
+
+def _as_tuple(dim: int | Sequence[int]) -> tuple[int, ...]:
+    return (dim,) if isinstance(dim, int) else tuple(dim)
+
+
+def _without(shape: Sequence[int], position: int) -> tuple[int, ...]:
+    return tuple(shape[:position]) + tuple(shape[position + 1 :])
+
+
+def _check_shape_list(shapes: Sequence[Sequence[int]]) -> tuple[int, ...]:
+    if isinstance(shapes, (str, bytes)) or not isinstance(shapes, Sequence) or not shapes:
+        raise ValueError("shapes must be a non-empty list of shapes")
+    for index, shape in enumerate(shapes):
+        _check_shape(shape, f"shapes[{index}]")
+    return tuple(shapes[0])
+
+
+def _check_shape(shape: Sequence[int], name: str) -> None:
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence):
+        raise TypeError(f"{name} must be a sequence of sizes, not {type(shape).__name__}")
+    for size in shape:
+        _check_size(size, f"a size in {name}")
+
+
+def _check_size(size: int, name: str) -> None:
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise ValueError(f"{name} must be a non-negative int, not {size!r}")
