@@ -37,6 +37,18 @@ def reduce_shape(
     return tuple(size for index, size in enumerate(shape) if index not in reduced)
 
 
+def sum_dtype(dtype: str) -> str:
+    """The dtype of `t.sum()` for a tensor of `dtype`: bool and every integer dtype add up in
+    int64 (so a count of `True`s cannot overflow a small type); other dtypes keep their own."""
+    if not isinstance(dtype, str):
+        raise TypeError(f"dtype must be a dtype name such as 'int8', not {type(dtype).__name__}")
+    if dtype in ("bool", "uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64"):
+        return "int64"
+    if dtype in ("float16", "bfloat16", "float32", "float64", "complex64", "complex128"):
+        return dtype
+    raise ValueError(f"dtype {dtype!r} is not a dtype this reference knows")
+
+
 def argmax(values, dim: int | None = None):
     """The index of the first largest value: in the flattened values when `dim` is None (an
     int), else along `dim` (nested lists of the shape without `dim`)."""

@@ -7,6 +7,7 @@ refuse the input. A 0-d shape `()` accepts the dims -1 and 0, as torch does.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -51,6 +52,23 @@ def reshape_shape(shape: Sequence[int], new_shape: Sequence[int]) -> tuple[int, 
     if known != numel:
         raise ValueError(f"new_shape {new_shape} is invalid for {numel} elements")
     return new_shape
+
+
+def viewable_as_flat(shape: Sequence[int], strides: Sequence[int]) -> bool:
+    """Whether `view(-1)` can lay a tensor of `shape` and element `strides` out flat without
+    copying: every dim of size > 1 must step over exactly the next such dim
+    (`strides[i] == strides[j] * shape[j]`). Size-1 dims never move the pointer, so they do not
+    count; an empty tensor has no elements to place."""
+    _check_shape(shape, "shape")
+    if len(strides) != len(shape):
+        raise ValueError(f"strides {tuple(strides)} must have one entry per dim of {tuple(shape)}")
+    if 0 in shape:
+        return True
+    steps = [(size, stride) for size, stride in zip(shape, strides, strict=True) if size != 1]
+    return all(
+        outer_stride == inner_stride * inner_size
+        for (_, outer_stride), (inner_size, inner_stride) in itertools.pairwise(steps)
+    )
 
 
 def squeeze_shape(shape: Sequence[int], dim: int | Sequence[int] | None = None) -> tuple[int, ...]:

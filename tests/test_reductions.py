@@ -1,0 +1,210 @@
+"""spec/reductions.md: what sum, mean, max and argmax keep of a shape, and which index they pick."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as npst
+
+from reference.reductions import argmax, reduce_shape, sum_dtype
+from tests.harness.assertions import assert_same_values, describe
+from tests.harness.strategies import SHARED_DTYPES, arrays, dims, shapes, torch_dtype
+
+on_every_device = pytest.mark.devices("cpu", "cuda", "meta")
+NON_EMPTY = shapes(min_side=1)
+INTEGER_DTYPES = [d for d in SHARED_DTYPES if d.kind in "biu"]
+SUMMABLE_DTYPES = INTEGER_DTYPES + [d for d in SHARED_DTYPES if d.kind in "fc"]
+REDUCTIONS = ("sum", "mean", "amax", "argmax")
+
+
+@st.composite
+def dim_choices(draw, ndim: int, allow_tuple: bool):
+    """A dim of an `ndim`-d shape, or (when allowed) a tuple of distinct dims."""
+    if allow_tuple and ndim and draw(st.booleans()):
+        chosen = draw(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True))
+        return tuple(dim - ndim if draw(st.booleans()) else dim for dim in chosen)
+    return draw(dims(ndim))
+
+
+@st.composite
+def tied_arrays(draw, shape=NON_EMPTY) -> np.ndarray:
+    """Integers or floats from a handful of values, so that maxima are often tied; floats may
+    hold NaN, which counts as the largest."""
+    dtype = draw(st.sampled_from([np.int64, np.float32]))
+    pool = [0, 1, 2] if dtype is np.int64 else [0.0, 1.0, 2.0, float("nan")]
+    return draw(npst.arrays(dtype, draw(shape), elements=st.sampled_from(pool)))
+
+
+# Whole-tensor reductions ---------------------------------------------------------------------
+
+
+@pytest.mark.claim("reductions.whole.zero-dim-result")
+@on_every_device
+@given(shape=NON_EMPTY)
+def test_reducing_everything_gives_a_zero_dim_tensor(device, shape):
+    tensor = torch.zeros(shape, device=device)
+    for name in ("sum", "mean", "max", "argmax"):
+        result = getattr(tensor, name)()
+        assert result.shape == (), f"torch.zeros({shape}).{name}() has shape {tuple(result.shape)}"
+        assert result.device == tensor.device
+    assert tensor.sum(dim=()).shape == ()
+    assert tuple(tensor.sum(dim=None, keepdim=True).shape) == reduce_shape(shape, keepdim=True)
+
+
+@pytest.mark.claim("reductions.whole.zero-dim-result")
+@pytest.mark.devices("cpu", "cuda")
+@given(array=arrays(dtype=np.int64))
+def test_a_whole_sum_is_exact(device, array):
+    total = torch.tensor(array, device=device).sum()
+    assert total.numel() == 1
+    assert total.item() == sum(int(value) for value in array.ravel()), describe(array)
+
+
+# Reducing along dims -------------------------------------------------------------------------
+
+
+@pytest.mark.claim("reductions.dim.removes-the-dim")
+@on_every_device
+@given(shape=NON_EMPTY, keepdim=st.booleans(), data=st.data())
+def test_reducing_a_dim_removes_it_or_keeps_it_as_one(device, shape, keepdim, data):
+    tensor = torch.zeros(shape, device=device)
+    for name in REDUCTIONS:
+        dim = data.draw(dim_choices(len(shape), allow_tuple=name in ("sum", "mean")), label=name)
+        got = getattr(tensor, name)(dim=dim, keepdim=keepdim).shape
+        assert tuple(got) == reduce_shape(shape, dim, keepdim), (
+            f"torch.zeros({shape}).{name}(dim={dim}, keepdim={keepdim})"
+        )
+
+
+@pytest.mark.claim("reductions.dim.removes-the-dim")
+@pytest.mark.devices("cpu", "cuda")
+@given(array=arrays(dtype=np.int64, shape=NON_EMPTY), keepdim=st.booleans(), data=st.data())
+def test_the_values_are_the_reduction_along_the_dim(device, array, keepdim, data):
+    dim = data.draw(dim_choices(array.ndim, allow_tuple=True), label="dim")
+    axis = dim if array.ndim else None
+    tensor = torch.tensor(array, device=device)
+    call = f"{describe(tensor)}.sum(dim={dim}, keepdim={keepdim})"
+    assert_same_values(tensor.sum(dim, keepdim), array.sum(axis, keepdims=keepdim), call)
+    as_float = tensor.double()
+    torch.testing.assert_close(
+        as_float.mean(dim, keepdim).cpu(),
+        torch.from_numpy(np.asarray(array.mean(axis, keepdims=keepdim), dtype=np.float64)),
+        msg=lambda message: f"{call.replace('sum', 'double().mean')}: {message}",
+    )
+
+
+@pytest.mark.claim("reductions.dim.removes-the-dim")
+@on_every_device
+def test_a_dim_named_twice_or_out_of_range_is_refused(device):
+    tensor = torch.zeros(2, 3, device=device)
+    with pytest.raises(RuntimeError, match=r"multiple times|duplicate"):  # worded per device
+        tensor.sum(dim=(0, -2))
+    with pytest.raises(IndexError, match="out of range"):
+        tensor.sum(dim=2)
+
+
+# Dtypes --------------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("reductions.sum.integers-add-in-int64")
+@on_every_device
+@given(dtype=st.sampled_from(SUMMABLE_DTYPES), shape=NON_EMPTY, data=st.data())
+def test_sum_of_bools_and_integers_is_int64(device, dtype, shape, data):
+    tensor = torch.zeros(shape, dtype=torch_dtype(dtype), device=device)
+    dim = data.draw(dims(len(shape)), label="dim")
+    expected = f"torch.{sum_dtype(dtype.name)}"
+    assert str(tensor.sum().dtype) == expected, f"{dtype.name} tensor.sum()"
+    assert str(tensor.sum(dim).dtype) == expected, f"{dtype.name} tensor.sum({dim})"
+
+
+@pytest.mark.claim("reductions.sum.integers-add-in-int64")
+@pytest.mark.devices("cpu", "cuda")
+@given(
+    dtype=st.sampled_from([d for d in INTEGER_DTYPES if d.itemsize < 8]),  # int64 can overflow
+    count=st.integers(1, 2000),
+)
+def test_sum_does_not_overflow_the_input_dtype(device, dtype, count):
+    largest = 1 if dtype == np.bool_ else int(np.iinfo(dtype).max)
+    tensor = torch.full((count,), largest, dtype=torch_dtype(dtype), device=device)
+    assert tensor.sum().item() == count * int(largest), f"{count} x {largest} as {dtype.name}"
+
+
+@pytest.mark.claim("reductions.mean.needs-floating-point")
+@on_every_device
+@given(dtype=st.sampled_from(INTEGER_DTYPES), shape=NON_EMPTY, data=st.data())
+def test_mean_of_an_integer_tensor_raises(device, dtype, shape, data):
+    tensor = torch.zeros(shape, dtype=torch_dtype(dtype), device=device)
+    dim = data.draw(dims(len(shape)), label="dim")
+    with pytest.raises(RuntimeError, match="floating point or complex"):
+        tensor.mean()
+    with pytest.raises(RuntimeError, match="floating point or complex"):
+        tensor.mean(dim)
+    assert tensor.mean(dtype=torch.float32).dtype == torch.float32
+
+
+# argmax and max ------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("reductions.argmax.flat-index")
+@pytest.mark.devices("cpu", "cuda")
+@given(array=tied_arrays())
+def test_argmax_without_dim_is_an_index_into_flatten(device, array):
+    tensor = torch.tensor(array, device=device)
+    index = tensor.argmax()
+    assert index.shape == ()
+    assert index.dtype == torch.int64
+    assert index.item() == argmax(array), f"{describe(tensor)}.argmax()"
+
+
+@pytest.mark.claim("reductions.argmax.flat-index")
+@pytest.mark.devices("cpu", "cuda")
+@given(array=arrays(dtype=np.int64, shape=NON_EMPTY))
+def test_the_flat_index_points_at_the_maximum(device, array):
+    tensor = torch.tensor(array, device=device)
+    assert tensor.flatten()[tensor.argmax()].item() == array.max(), describe(tensor)
+
+
+@pytest.mark.claim("reductions.argmax.flat-index")
+@pytest.mark.devices("cpu", "cuda")
+def test_argmax_of_an_empty_tensor_needs_a_dim(device):
+    with pytest.raises((IndexError, RuntimeError), match="Expected reduction dim"):
+        torch.zeros(0, device=device).argmax()
+
+
+@pytest.mark.claim("reductions.max.values-and-indices")
+@pytest.mark.devices("cpu", "cuda")
+@given(array=tied_arrays(), keepdim=st.booleans(), data=st.data())
+def test_max_along_a_dim_returns_values_and_their_indices(device, array, keepdim, data):
+    dim = data.draw(dims(array.ndim), label="dim")
+    tensor = torch.tensor(array, device=device)
+    call = f"{describe(tensor)}.max(dim={dim}, keepdim={keepdim})"
+    result = tensor.max(dim=dim, keepdim=keepdim)
+    values, indices = result
+    assert torch.equal(result[1], result.indices), call
+    assert torch.equal(indices, tensor.argmax(dim=dim, keepdim=keepdim)), call
+    gathered = tensor.gather(dim, indices if keepdim else indices.unsqueeze(dim))
+    gathered = gathered if keepdim else gathered.squeeze(dim)
+    torch.testing.assert_close(values, gathered, rtol=0, atol=0, equal_nan=True, msg=call)
+
+
+@pytest.mark.claim("reductions.max.values-and-indices")
+def test_max_without_dim_returns_the_value_alone():
+    result = torch.tensor([[1, 5], [3, 2]]).max()
+    assert isinstance(result, torch.Tensor)
+    assert result.shape == ()
+    assert result.item() == 5
+
+
+@pytest.mark.claim("reductions.argmax.first-occurrence")
+@pytest.mark.devices("cpu", "cuda")
+@given(array=tied_arrays(), data=st.data())
+def test_ties_go_to_the_first_maximum(device, array, data):
+    dim = data.draw(dims(array.ndim), label="dim")
+    tensor = torch.tensor(array, device=device)
+    expected = argmax(array, dim)
+    assert_same_values(tensor.argmax(dim), expected, f"{describe(tensor)}.argmax({dim})")
+    assert_same_values(tensor.max(dim).indices, expected, f"{describe(tensor)}.max({dim})")
+    assert_same_values(tensor.argmax(), argmax(array), f"{describe(tensor)}.argmax()")

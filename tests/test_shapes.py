@@ -1,0 +1,462 @@
+"""spec/shapes.md: reshaping, squeezing, flattening, joining, splitting and broadcasting."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reference.shapes import (
+    broadcast_shape,
+    cat_shape,
+    chunk_sizes,
+    flatten_shape,
+    reshape_shape,
+    split_sizes,
+    squeeze_shape,
+    stack_shape,
+    unsqueeze_shape,
+    viewable_as_flat,
+)
+from tests.harness.assertions import assert_same_values, describe
+from tests.harness.strategies import (
+    arrays,
+    broadcastable_shapes,
+    dims,
+    shapes,
+    strided_views,
+    tensors,
+    view_recipes,
+)
+
+on_every_device = pytest.mark.devices("cpu", "cuda", "meta")
+# Shapes rich in the sizes that shape functions treat specially: 1 (squeezed, broadcast) and 0.
+SHAPES_WITH_ONES = st.lists(st.sampled_from([0, 1, 1, 2, 3]), max_size=5).map(tuple)
+NON_EMPTY = shapes(min_side=1)
+LENGTHS = st.integers(min_value=0, max_value=40)
+
+
+def zeros(shape, device):
+    return torch.zeros(shape, device=device)
+
+
+def outcome(call):
+    """What `call()` gives: its value, or the exception type it raises (torch or reference)."""
+    try:
+        return call()
+    except (RuntimeError, ValueError, IndexError) as error:
+        return type(error)
+
+
+def same_outcome(torch_call, reference_call) -> bool:
+    """Both succeed with the same shape, or both refuse (torch and the reference may use
+    different exception types: the reference always raises ValueError)."""
+    got, want = outcome(torch_call), outcome(reference_call)
+    if isinstance(got, type) or isinstance(want, type):
+        return isinstance(got, type) and isinstance(want, type)
+    return tuple(got) == tuple(want)
+
+
+@st.composite
+def regroupings(draw, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """A shape with `shape`'s element count (its prime factors dealt into 1-4 sizes), perhaps
+    with one size replaced by -1."""
+    numel = math.prod(shape)
+    factors = [0] if numel == 0 else _prime_factors(numel)
+    sizes = [1] * draw(st.integers(1, 4))
+    for factor in factors:
+        slot = draw(st.integers(0, len(sizes) - 1))
+        sizes[slot] *= factor
+    if numel == 0:  # beside a 0, the other sizes are free
+        sizes = [size if size == 0 else draw(st.integers(1, 3)) for size in sizes]
+    if draw(st.booleans()):
+        sizes[draw(st.integers(0, len(sizes) - 1))] = -1
+    return tuple(sizes)
+
+
+def reshape_targets(shape: tuple[int, ...]) -> st.SearchStrategy[tuple[int, ...]]:
+    """Mostly regroupings of `shape`, sometimes any sizes at all (-2 included), mostly invalid."""
+    anything = st.lists(st.integers(-2, 6), max_size=4).map(tuple)
+    return st.one_of(regroupings(shape), regroupings(shape), regroupings(shape), anything)
+
+
+def _prime_factors(number: int) -> list[int]:
+    factors, divisor = [], 2
+    while number > 1:
+        while number % divisor == 0:
+            factors.append(divisor)
+            number //= divisor
+        divisor += 1
+    return factors
+
+
+# Reshaping ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("shapes.reshape.infers-minus-one")
+@on_every_device
+@given(data=st.data(), shape=shapes(max_side=4))
+def test_reshape_and_view_follow_the_element_count(device, data, shape):
+    target = data.draw(reshape_targets(shape), label="target")
+    tensor = zeros(shape, device)
+    for method in ("reshape", "view"):
+        assert same_outcome(
+            lambda method=method: getattr(tensor, method)(target).shape,
+            lambda: reshape_shape(shape, target),
+        ), f"torch.zeros({shape}).{method}({target}) on {device}"
+
+
+@pytest.mark.claim("shapes.reshape.infers-minus-one")
+@given(array=arrays(shape=NON_EMPTY))
+def test_reshape_keeps_the_values_in_row_major_order(array):
+    tensor = torch.tensor(array)
+    assert_same_values(tensor.reshape(-1), array.ravel(), f"{describe(tensor)}.reshape(-1)")
+
+
+@pytest.mark.claim("shapes.reshape.infers-minus-one")
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ((4, -1), "invalid for input of size 6"),
+        ((-1, -1), "only one dimension can be inferred"),
+        ((-2, 3), "invalid shape dimension -2"),
+    ],
+)
+def test_reshape_names_the_problem(target, message):
+    with pytest.raises(RuntimeError, match=message):
+        torch.zeros(6).reshape(target)
+
+
+@pytest.mark.claim("shapes.view.shares-memory")
+@pytest.mark.devices("cpu", "cuda")
+@given(array=arrays(shape=NON_EMPTY), data=st.data())
+def test_view_and_reshape_of_a_contiguous_tensor_share_memory(device, array, data):
+    tensor = torch.tensor(array, device=device)
+    target = data.draw(regroupings(array.shape), label="target")
+    for view in (tensor.view(target), tensor.reshape(target)):
+        assert view.data_ptr() == tensor.data_ptr(), f"{describe(tensor)}.view({target})"
+        view.zero_()
+        assert not tensor.any(), f"writing zeros through .view({target}) left {describe(tensor)}"
+        tensor.copy_(torch.tensor(array, device=device))
+
+
+@pytest.mark.claim("shapes.view.refuses-what-it-cannot-lay-over")
+@on_every_device
+@given(data=st.data(), base_shape=shapes(min_dims=1, max_dims=4, min_side=1))
+def test_view_flattens_exactly_when_the_strides_allow(device, data, base_shape):
+    view = data.draw(view_recipes(base_shape), label="recipe").apply(zeros(base_shape, device))
+    layout = f"shape {tuple(view.shape)}, strides {view.stride()}"
+    if viewable_as_flat(tuple(view.shape), view.stride()):
+        assert view.view(-1).shape == (view.numel(),), f"view(-1) of {layout}"
+    else:
+        with pytest.raises(RuntimeError, match="reshape"):
+            view.view(-1)
+
+
+@pytest.mark.claim("shapes.view.refuses-what-it-cannot-lay-over")
+@given(array=strided_views())
+def test_reshape_copies_exactly_when_view_cannot(array):
+    tensor = torch.from_numpy(array)
+    flat = tensor.reshape(-1)
+    expected_view = viewable_as_flat(tuple(tensor.shape), tensor.stride())
+    assert (flat.data_ptr() == tensor.data_ptr()) == expected_view, (
+        f"{describe(tensor)}.reshape(-1) {'copied' if expected_view else 'did not copy'}"
+    )
+    assert_same_values(flat, array.ravel(), f"{describe(tensor)}.reshape(-1)")
+
+
+# Removing and adding dims of size 1 --------------------------------------------------------------
+
+
+@pytest.mark.claim("shapes.squeeze.every-size-one-dim")
+@on_every_device
+@given(shape=SHAPES_WITH_ONES)
+def test_squeeze_drops_every_size_one_dim(device, shape):
+    got = zeros(shape, device).squeeze().shape
+    assert tuple(got) == squeeze_shape(shape), f"torch.zeros({shape}).squeeze()"
+
+
+@pytest.mark.claim("shapes.squeeze.every-size-one-dim")
+@on_every_device
+@given(shape=SHAPES_WITH_ONES, data=st.data())
+def test_squeeze_dim_drops_only_that_dim(device, shape, data):
+    dim = data.draw(dims(len(shape)), label="dim")
+    got = zeros(shape, device).squeeze(dim).shape
+    assert tuple(got) == squeeze_shape(shape, dim), f"torch.zeros({shape}).squeeze({dim})"
+
+
+@pytest.mark.claim("shapes.squeeze.every-size-one-dim")
+@on_every_device
+@given(shape=SHAPES_WITH_ONES.filter(len), data=st.data())
+def test_squeeze_takes_a_tuple_of_dims(device, shape, data):
+    chosen = data.draw(st.sets(st.integers(0, len(shape) - 1), min_size=1), label="dims")
+    dim = tuple(sorted(chosen))
+    got = zeros(shape, device).squeeze(dim).shape
+    assert tuple(got) == squeeze_shape(shape, dim), f"torch.zeros({shape}).squeeze({dim})"
+
+
+@pytest.mark.claim("shapes.squeeze.every-size-one-dim")
+def test_squeeze_rejects_a_dim_out_of_range():
+    with pytest.raises(IndexError, match="out of range"):
+        torch.zeros(2, 3).squeeze(2)
+
+
+@pytest.mark.claim("shapes.unsqueeze.inserts-a-dim")
+@on_every_device
+@given(shape=shapes(), data=st.data())
+def test_unsqueeze_inserts_a_dim_that_squeeze_removes(device, shape, data):
+    dim = data.draw(dims(len(shape), extra=1), label="dim")
+    tensor = zeros(shape, device)
+    grown = tensor.unsqueeze(dim)
+    assert tuple(grown.shape) == unsqueeze_shape(shape, dim), (
+        f"torch.zeros({shape}).unsqueeze({dim})"
+    )
+    assert grown.squeeze(dim).shape == tensor.shape
+
+
+# Flattening and reordering -----------------------------------------------------------------------
+
+
+@pytest.mark.claim("shapes.flatten.keeps-the-batch")
+@on_every_device
+@given(shape=shapes(), data=st.data())
+def test_flatten_merges_the_dims_between_start_and_end(device, shape, data):
+    start = data.draw(dims(len(shape)), label="start_dim")
+    end = data.draw(dims(len(shape)), label="end_dim")
+    assert same_outcome(
+        lambda: zeros(shape, device).flatten(start, end).shape,
+        lambda: flatten_shape(shape, start, end),
+    ), f"torch.zeros({shape}).flatten({start}, {end}) on {device}"
+
+
+@pytest.mark.claim("shapes.flatten.keeps-the-batch")
+@given(array=arrays(shape=shapes(min_dims=2, min_side=1)))
+def test_flatten_from_dim_one_keeps_each_sample_in_its_row(array):
+    batch = torch.tensor(array)
+    flat = batch.flatten(start_dim=1)
+    assert torch.equal(flat, batch.reshape(batch.size(0), -1)), describe(batch)
+    for sample, row in zip(array, flat, strict=True):
+        assert_same_values(row, sample.ravel(), f"row of {describe(batch)}.flatten(start_dim=1)")
+
+
+@pytest.mark.claim("shapes.permute.hwc-to-chw")
+@pytest.mark.devices("cpu", "cuda")
+@given(image=arrays(shape=shapes(min_dims=3, max_dims=3, min_side=1)))
+def test_permute_is_numpys_transpose(device, image):
+    chw = torch.tensor(image, device=device).permute(2, 0, 1)
+    assert_same_values(chw, image.transpose((2, 0, 1)), "torch.tensor(image).permute(2, 0, 1)")
+
+
+@pytest.mark.claim("shapes.permute.hwc-to-chw")
+def test_torch_transpose_swaps_two_dims_only():
+    image = torch.zeros(2, 3, 4)
+    with pytest.raises(TypeError):
+        image.transpose((2, 0, 1))
+    assert image.transpose(0, 2).shape == (4, 3, 2)
+    chw = image.permute(2, 0, 1)
+    assert chw.data_ptr() == image.data_ptr()
+    assert not chw.is_contiguous()
+
+
+# Joining and splitting ---------------------------------------------------------------------------
+
+
+@st.composite
+def joinable_shapes(draw, vary_dim: bool) -> tuple[list[tuple[int, ...]], int]:
+    """2-4 shapes of one rank (>= 1) and a dim; with `vary_dim` they may differ along that dim."""
+    base = draw(shapes(min_dims=1, max_dims=3, max_side=3))
+    dim = draw(dims(len(base)))
+    count = draw(st.integers(2, 4))
+    if not vary_dim:
+        return [base] * count, dim
+    sizes = draw(st.lists(st.integers(0, 3), min_size=count, max_size=count))
+    position = dim % len(base)
+    return [(*base[:position], size, *base[position + 1 :]) for size in sizes], dim
+
+
+@pytest.mark.claim("shapes.cat.along-an-existing-dim")
+@on_every_device
+@given(joined=joinable_shapes(vary_dim=True))
+def test_cat_adds_up_sizes_along_dim(device, joined):
+    shape_list, dim = joined
+    got = torch.cat([zeros(shape, device) for shape in shape_list], dim).shape
+    assert tuple(got) == cat_shape(shape_list, dim), f"torch.cat of {shape_list}, dim={dim}"
+
+
+@pytest.mark.claim("shapes.cat.along-an-existing-dim")
+@pytest.mark.devices("cpu", "cuda")
+@given(joined=joinable_shapes(vary_dim=True), data=st.data())
+def test_cat_keeps_every_value_in_order(device, joined, data):
+    shape_list, dim = joined
+    pieces = [data.draw(arrays(dtype=np.int64, shape=shape)) for shape in shape_list]
+    got = torch.cat([torch.tensor(piece, device=device) for piece in pieces], dim)
+    assert_same_values(got, np.concatenate(pieces, axis=dim), f"torch.cat(..., dim={dim})")
+
+
+@pytest.mark.claim("shapes.cat.along-an-existing-dim")
+@on_every_device
+def test_cat_refuses_mismatched_sizes(device):
+    with pytest.raises(RuntimeError, match="Sizes of tensors must match"):
+        torch.cat([zeros((2, 3), device), zeros((2, 4), device)], dim=0)
+
+
+@pytest.mark.claim("shapes.cat.along-an-existing-dim")
+@pytest.mark.devices("cpu", "cuda")
+def test_cat_refuses_zero_dim_tensors(device):
+    with pytest.raises(RuntimeError, match="zero-dimensional"):
+        torch.cat([zeros((), device), zeros((), device)])
+
+
+@pytest.mark.claim("shapes.stack.adds-a-dim")
+@on_every_device
+@given(joined=joinable_shapes(vary_dim=False), data=st.data())
+def test_stack_inserts_a_dim_of_the_count(device, joined, data):
+    shape_list, _ = joined
+    dim = data.draw(dims(len(shape_list[0]), extra=1), label="dim")
+    got = torch.stack([zeros(shape, device) for shape in shape_list], dim).shape
+    assert tuple(got) == stack_shape(shape_list, dim), f"torch.stack of {shape_list}, dim={dim}"
+
+
+@pytest.mark.claim("shapes.stack.adds-a-dim")
+@pytest.mark.devices("cpu", "cuda")
+@given(joined=joinable_shapes(vary_dim=False), data=st.data())
+def test_stack_is_cat_of_unsqueezed_tensors(device, joined, data):
+    shape_list, _ = joined
+    dim = data.draw(dims(len(shape_list[0]), extra=1), label="dim")
+    pieces = [data.draw(tensors(device, dtype=np.int64, shape=shape)) for shape in shape_list]
+    expected = torch.cat([piece.unsqueeze(dim) for piece in pieces], dim)
+    assert torch.equal(torch.stack(pieces, dim), expected), f"torch.stack(..., dim={dim})"
+
+
+@pytest.mark.claim("shapes.stack.adds-a-dim")
+def test_stack_refuses_unequal_shapes():
+    with pytest.raises(RuntimeError, match="stack expects each tensor to be equal size"):
+        torch.stack([torch.zeros(2, 3), torch.zeros(3, 2)])
+
+
+@pytest.mark.claim("shapes.chunk.may-return-fewer")
+@on_every_device
+@given(length=LENGTHS, chunks=st.integers(1, 12))
+def test_chunk_sizes(device, length, chunks):
+    pieces = zeros((length, 2), device).chunk(chunks)
+    assert [len(piece) for piece in pieces] == chunk_sizes(length, chunks), (
+        f"torch.zeros({length}, 2).chunk({chunks})"
+    )
+
+
+@pytest.mark.claim("shapes.chunk.may-return-fewer")
+@given(length=st.integers(1, 40), chunks=st.integers(1, 12))
+def test_chunk_returns_fewer_pieces_exactly_when_the_rounded_size_runs_out(length, chunks):
+    pieces = torch.arange(length).chunk(chunks)
+    size = -(-length // chunks)
+    assert len(pieces) == -(-length // size) <= chunks
+    if length % chunks == 0:
+        assert len(pieces) == chunks
+    assert torch.cat(pieces).tolist() == list(range(length))
+    starts = itertools.accumulate((len(piece) for piece in pieces[:-1]), initial=0)
+    for piece, start in zip(pieces, starts, strict=True):
+        assert piece.data_ptr() == pieces[0].data_ptr() + start * piece.element_size(), (
+            f"piece at {start} of torch.arange({length}).chunk({chunks}) is not a view"
+        )
+
+
+@pytest.mark.claim("shapes.chunk.may-return-fewer")
+def test_chunk_refuses_zero_chunks():
+    with pytest.raises(RuntimeError, match="greater than 0"):
+        torch.zeros(5).chunk(0)
+
+
+@pytest.mark.claim("shapes.split.sizes-or-sections")
+@on_every_device
+@given(length=LENGTHS, size=st.integers(0, 12))
+def test_split_by_size(device, length, size):
+    assert same_outcome(
+        lambda: [len(piece) for piece in zeros((length,), device).split(size)],
+        lambda: split_sizes(length, size),
+    ), f"torch.zeros({length}).split({size})"
+
+
+@pytest.mark.claim("shapes.split.sizes-or-sections")
+@on_every_device
+@given(sections=st.lists(st.integers(0, 5), min_size=1, max_size=5), extra=st.integers(-2, 2))
+def test_split_by_sections_needs_them_to_add_up(device, sections, extra):
+    length = max(sum(sections) + extra, 0)
+    assert same_outcome(
+        lambda: [len(piece) for piece in zeros((length,), device).split(sections)],
+        lambda: split_sizes(length, sections),
+    ), f"torch.zeros({length}).split({sections})"
+
+
+# Broadcasting ------------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("shapes.broadcast.trailing-dims")
+@on_every_device
+@given(shape_pair=broadcastable_shapes())
+def test_broadcast_shape_of_an_elementwise_op(device, shape_pair):
+    a, b = shape_pair
+    got = (zeros(a, device) + zeros(b, device)).shape
+    assert tuple(got) == broadcast_shape(a, b), f"torch.zeros({a}) + torch.zeros({b})"
+
+
+@pytest.mark.claim("shapes.broadcast.trailing-dims")
+@on_every_device
+@given(a=shapes(max_dims=3, max_side=3), b=shapes(max_dims=3, max_side=3))
+def test_shapes_that_break_the_rule_are_refused(device, a, b):
+    assert same_outcome(
+        lambda: (zeros(a, device) + zeros(b, device)).shape,
+        lambda: broadcast_shape(a, b),
+    ), f"torch.zeros({a}) + torch.zeros({b}) on {device}"
+
+
+@pytest.mark.claim("shapes.broadcast.trailing-dims")
+@pytest.mark.devices("cpu", "cuda")
+@given(shape_pair=broadcastable_shapes(), data=st.data())
+def test_broadcast_values_are_numpys(device, shape_pair, data):
+    a, b = (data.draw(arrays(dtype=np.int64, shape=shape)) for shape in shape_pair)
+    got = torch.tensor(a, device=device) + torch.tensor(b, device=device)
+    assert_same_values(got, a + b, f"{describe(a)} + {describe(b)} as tensors")
+
+
+@pytest.mark.claim("shapes.broadcast.scalar")
+@pytest.mark.devices("cpu", "cuda")
+@given(array=arrays(dtype=np.int64), number=st.integers(1, 9))
+def test_a_number_reaches_every_element(device, array, number):
+    tensor = torch.tensor(array, device=device)
+    spread = torch.tensor(np.broadcast_to(number, array.shape), device=device)
+    for op in ("__add__", "__mul__", "__truediv__"):
+        got = getattr(tensor, op)(number)
+        assert got.shape == tensor.shape, f"{describe(tensor)}.{op}({number})"
+        assert torch.equal(got, getattr(tensor, op)(spread)), f"{describe(tensor)}.{op}({number})"
+    assert (tensor / number).is_floating_point()
+    assert (tensor + number).dtype == tensor.dtype
+
+
+@pytest.mark.claim("shapes.broadcast.expand-without-copying")
+@pytest.mark.devices("cpu", "cuda")
+@given(shape_pair=broadcastable_shapes(), data=st.data())
+def test_expand_repeats_size_one_dims_with_stride_zero(device, shape_pair, data):
+    small, other = shape_pair
+    target = broadcast_shape(small, other)
+    tensor = data.draw(tensors(device, dtype=np.int64, shape=small), label="tensor")
+    wide = tensor.expand(target)
+    assert_same_values(wide, np.broadcast_to(tensor.cpu().numpy(), target), "t.expand(shape)")
+    padded = (1,) * (len(target) - len(small)) + tuple(small)
+    for position, (size, new_size) in enumerate(zip(padded, target, strict=True)):
+        if size == 1 and new_size > 1:
+            assert wide.stride()[position] == 0, f"{describe(tensor)}.expand({target})"
+    if wide.numel():
+        assert wide.data_ptr() == tensor.data_ptr(), f"{describe(tensor)}.expand({target})"
+
+
+@pytest.mark.claim("shapes.broadcast.expand-without-copying")
+@on_every_device
+def test_expand_refuses_to_change_a_size_that_is_not_one(device):
+    with pytest.raises(RuntimeError, match="must match the existing size"):
+        zeros((2, 3), device).expand(2, 4)
+    assert zeros((2, 3), device).expand(-1, 3).shape == (2, 3)
