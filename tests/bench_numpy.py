@@ -10,18 +10,16 @@ import numpy as np
 import pytest
 import torch
 
-KIB, MIB = 1024, 1024 * 1024
+from tests.harness.bench_sizes import KIB, MIB, over_sizes
+
 SIZES = [1 * KIB, 64 * KIB, 1 * MIB, 16 * MIB, 256 * MIB]
-over_sizes = pytest.mark.parametrize(
-    "size", SIZES, ids=lambda n: f"{n // KIB}KiB" if n < MIB else f"{n // MIB}MiB"
-)
 
 
 def float32_array(nbytes: int) -> np.ndarray:
     return np.ones(nbytes // 4, dtype=np.float32)  # np.ones touches every page, np.empty would not
 
 
-@over_sizes
+@over_sizes(SIZES)
 @pytest.mark.devices("cpu")
 def bench_from_numpy(benchmark, device, size):
     array = float32_array(size)
@@ -29,21 +27,21 @@ def bench_from_numpy(benchmark, device, size):
     benchmark(torch.from_numpy, array)
 
 
-@over_sizes
+@over_sizes(SIZES)
 def bench_as_tensor(benchmark, device, size):
     array = float32_array(size)
     benchmark.extra_info["bytes"] = 0 if device == "cpu" else array.nbytes
     benchmark(torch.as_tensor, array, device=device)
 
 
-@over_sizes
+@over_sizes(SIZES)
 def bench_tensor_copy(benchmark, device, size):
     array = float32_array(size)
     benchmark.extra_info["bytes"] = array.nbytes
     benchmark(torch.tensor, array, device=device)
 
 
-@over_sizes
+@over_sizes(SIZES)
 def bench_cpu_numpy(benchmark, device, size):
     """`t.cpu().numpy()`: a view on the CPU, a device-to-host copy from CUDA."""
     tensor = torch.ones(size // 4, dtype=torch.float32, device=device)
