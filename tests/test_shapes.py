@@ -170,6 +170,68 @@ def test_reshape_copies_exactly_when_view_cannot(array):
     assert_same_values(flat, array.ravel(), f"{describe(tensor)}.reshape(-1)")
 
 
+# Indexing ----------------------------------------------------------------------------------------
+
+
+@st.composite
+def basic_indices(draw, shape: tuple[int, ...]) -> tuple:
+    """A NumPy basic index into `shape`: per dim an int or a positive-step slice, with `None`
+    and `...` sometimes mixed in."""
+    index = []
+    for side in shape:
+        if side and draw(st.booleans()):
+            index.append(draw(st.integers(-side, side - 1)))
+        else:
+            start = draw(st.none() | st.integers(-side - 1, side + 1))
+            stop = draw(st.none() | st.integers(-side - 1, side + 1))
+            index.append(slice(start, stop, draw(st.none() | st.integers(1, 3))))
+    if draw(st.booleans()):
+        index.insert(draw(st.integers(0, len(index))), None)
+    if index and draw(st.booleans()):
+        cut = draw(st.integers(0, len(index)))
+        index = [*index[:cut], Ellipsis]
+    return tuple(index)
+
+
+@pytest.mark.claim("shapes.index.like-numpy")
+@pytest.mark.devices("cpu", "cuda")
+@given(array=arrays(dtype=np.int64, shape=shapes(min_dims=1)), data=st.data())
+def test_basic_indexing_picks_numpys_elements_as_a_view(device, array, data):
+    index = data.draw(basic_indices(array.shape), label="index")
+    tensor = torch.tensor(array, device=device)
+    picked = tensor[index]
+    assert_same_values(picked, array[index], f"{describe(tensor)}[{index}]")
+    if picked.numel():
+        picked.fill_(-1)
+        assert (tensor[index] == -1).all(), f"{describe(tensor)}[{index}] is not a view"
+
+
+@pytest.mark.claim("shapes.index.like-numpy")
+@pytest.mark.devices("cpu", "cuda")
+@given(array=arrays(dtype=np.int64, shape=shapes(min_dims=1, min_side=1)), data=st.data())
+def test_negative_steps_and_out_of_range_ints_are_refused(device, array, data):
+    tensor = torch.tensor(array, device=device)
+    step = data.draw(st.integers(-3, -1), label="step")
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        tensor[::step]
+    with pytest.raises(IndexError, match="out of bounds"):
+        tensor[array.shape[0]]
+    assert_same_values(tensor.flip(0), array[::-1], f"{describe(tensor)}.flip(0)")
+
+
+@pytest.mark.claim("shapes.index.like-numpy")
+@given(array=arrays(dtype=np.int64, shape=shapes(min_dims=1, min_side=1)), data=st.data())
+def test_advanced_indexing_copies(array, data):
+    rows = data.draw(st.lists(st.integers(0, array.shape[0] - 1), min_size=1), label="rows")
+    tensor = torch.tensor(array)
+    picked = tensor[rows]
+    assert_same_values(picked, array[rows], f"{describe(tensor)}[{rows}]")
+    picked.fill_(-1)
+    assert_same_values(
+        tensor, array, f"{describe(tensor)} after filling {describe(tensor)}[{rows}]"
+    )
+
+
 # Removing and adding dims of size 1 --------------------------------------------------------------
 
 
