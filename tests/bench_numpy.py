@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.harness.bench_sizes import KIB, MIB, over_sizes
+from tests.harness.bench_sizes import KIB, MIB, over_sizes, sized_for_the_run
 
 SIZES = [1 * KIB, 64 * KIB, 1 * MIB, 16 * MIB, 256 * MIB]
 
@@ -22,6 +22,7 @@ def float32_array(nbytes: int) -> np.ndarray:
 @over_sizes(SIZES)
 @pytest.mark.devices("cpu")
 def bench_from_numpy(benchmark, device, size):
+    size = sized_for_the_run(benchmark, size, SIZES)
     array = float32_array(size)
     benchmark.extra_info["bytes"] = 0
     benchmark(torch.from_numpy, array)
@@ -29,6 +30,7 @@ def bench_from_numpy(benchmark, device, size):
 
 @over_sizes(SIZES)
 def bench_as_tensor(benchmark, device, size):
+    size = sized_for_the_run(benchmark, size, SIZES)
     array = float32_array(size)
     benchmark.extra_info["bytes"] = 0 if device == "cpu" else array.nbytes
     benchmark(torch.as_tensor, array, device=device)
@@ -36,6 +38,7 @@ def bench_as_tensor(benchmark, device, size):
 
 @over_sizes(SIZES)
 def bench_tensor_copy(benchmark, device, size):
+    size = sized_for_the_run(benchmark, size, SIZES)
     array = float32_array(size)
     benchmark.extra_info["bytes"] = array.nbytes
     benchmark(torch.tensor, array, device=device)
@@ -44,6 +47,7 @@ def bench_tensor_copy(benchmark, device, size):
 @over_sizes(SIZES)
 def bench_cpu_numpy(benchmark, device, size):
     """`t.cpu().numpy()`: a view on the CPU, a device-to-host copy from CUDA."""
+    size = sized_for_the_run(benchmark, size, SIZES)
     tensor = torch.ones(size // 4, dtype=torch.float32, device=device)
     benchmark.extra_info["bytes"] = 0 if device == "cpu" else size
     benchmark(lambda: tensor.cpu().numpy())
