@@ -51,7 +51,12 @@ def result_type(
 ) -> str:
     """The dtype of `a op b` for `+ - *` (and comparisons' common type), where each operand is
     a dtype name (a tensor with at least one dimension) or a Python bool, int or float."""
-    if default_float not in ("float16", "bfloat16", "float32", "float64"):
+    if not isinstance(default_float, str):
+        raise TypeError(
+            f"default_float must be a floating dtype name such as 'float32', "
+            f"not {type(default_float).__name__}"
+        )
+    if default_float not in FLOATING_BITS:
         raise ValueError(f"default_float must be a floating dtype name, not {default_float!r}")
     operands = [_operand(a, "a"), _operand(b, "b")]
     tensors = [dtype for kind, dtype in operands if kind == "tensor"]
@@ -76,6 +81,8 @@ def true_division_type(
 def can_cast(from_dtype: str, to_dtype: str) -> bool:
     """Whether an in-place op may store a `from_dtype` result into a `to_dtype` tensor: only
     never into a lower category (float into int, int into bool)."""
+    _check_dtype(from_dtype, "from_dtype")
+    _check_dtype(to_dtype, "to_dtype")
     return _rank(category(from_dtype)) <= _rank(category(to_dtype))
 
 
