@@ -5,7 +5,6 @@ from __future__ import annotations
 import platform
 import struct
 import warnings
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -32,6 +31,7 @@ from tests.harness.strategies import (
     torch_dtype,
     view_recipes,
 )
+from tests.harness.torch_settings import default_dtype, warn_always
 
 NON_EMPTY = shapes(min_side=1)
 ARRAY_SHAPES = shapes(min_dims=1, min_side=1)  # not 0-d: `a + 1` of a 0-d array is a NumPy scalar
@@ -46,17 +46,6 @@ STEPS = st.integers(min_value=1, max_value=13)
 legacy_constructors = pytest.mark.parametrize(
     "constructor", [torch.Tensor, torch.FloatTensor], ids=["Tensor", "FloatTensor"]
 )
-
-
-@contextmanager
-def torch_warns_every_time():
-    """Make torch's warn-once warnings fire on every call, then put the setting back."""
-    previous = torch.is_warn_always_enabled()
-    torch.set_warn_always(True)
-    try:
-        yield
-    finally:
-        torch.set_warn_always(previous)
 
 
 def plus(array: np.ndarray, step: int) -> list:
@@ -114,7 +103,7 @@ def test_from_numpy_rejects_negative_strides(array, data):
 @given(array=arrays(shape=NON_EMPTY))
 def test_from_numpy_warns_on_a_read_only_array_and_still_shares(array):
     array.flags.writeable = False
-    with torch_warns_every_time(), pytest.warns(UserWarning, match="not writable"):
+    with warn_always(), pytest.warns(UserWarning, match="not writable"):
         tensor = torch.from_numpy(array)
     assert_shares(array, tensor, "torch.from_numpy(read_only)")
 
@@ -236,7 +225,7 @@ def test_tensor_class_reads_a_0d_float_or_bool_array_as_a_value(scalar):
 @pytest.mark.claim("numpy.tensor_class.float32")
 def test_tensor_class_keeps_the_real_part_of_a_complex_array_with_a_warning():
     array = np.array([1.5 + 2j, -3 - 1j], dtype=np.complex64)
-    with torch_warns_every_time(), pytest.warns(UserWarning, match="discards the imaginary part"):
+    with warn_always(), pytest.warns(UserWarning, match="discards the imaginary part"):
         tensor = torch.Tensor(array)
     assert tensor.dtype == torch.float32
     assert tensor.tolist() == [1.5, -3.0]
@@ -244,12 +233,8 @@ def test_tensor_class_keeps_the_real_part_of_a_complex_array_with_a_warning():
 
 @pytest.mark.claim("numpy.tensor_class.float32")
 def test_tensor_class_follows_the_default_dtype():
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
+    with default_dtype(torch.float64):
         assert torch.Tensor(np.array([1, 2])).dtype == torch.float64
-    finally:
-        torch.set_default_dtype(previous)
 
 
 @pytest.mark.claim("numpy.tensor_class.shares-float32")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import operator
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -15,6 +14,7 @@ from hypothesis import strategies as st
 from reference.promotion import DTYPES, category, result_type, true_division_type
 from tests.harness.assertions import assert_copies, assert_same_values, describe
 from tests.harness.strategies import SHARED_DTYPES, arrays, shapes
+from tests.harness.torch_settings import default_dtype
 
 # The dtypes the promotion reference models, all of which torch >= 2.1 has: bool, uint8,
 # int8 ... int64, float16, bfloat16, float32, float64.
@@ -46,17 +46,6 @@ TYPE_NAMES = {dtype: name for name, dtype in LEGACY_TYPES.items() if dtype is no
 def torch_name(dtype: torch.dtype) -> str:
     """`torch.float32` -> `"float32"`, the reference's name for it."""
     return str(dtype).removeprefix("torch.")
-
-
-@contextmanager
-def default_dtype(dtype: torch.dtype):
-    """Make `dtype` the default dtype for a block, then put the previous one back."""
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(dtype)
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(previous)
 
 
 def element_values(dtype: torch.dtype) -> st.SearchStrategy:
