@@ -20,8 +20,10 @@ from tests.harness.strategies import (
     SHARED_DTYPES,
     arrays,
     broadcastable_shapes,
+    dtype_name,
     shapes,
     tensors,
+    torch_dtype,
     view_recipes,
 )
 
@@ -53,14 +55,6 @@ def operands(draw, dtype: str, shape, device: str) -> torch.Tensor:
     else:
         values = draw(arrays(dtype=np.int64, shape=shape)) // 2
     return torch.tensor(values, device=device).to(getattr(torch, dtype))
-
-
-def torch_dtype(name: str) -> torch.dtype:
-    return getattr(torch, name)
-
-
-def dtype_name(dtype: torch.dtype) -> str:
-    return str(dtype).removeprefix("torch.")
 
 
 def operand_text(operand: object) -> str:

@@ -208,3 +208,6 @@ def test_ties_go_to_the_first_maximum(device, array, data):
     assert_same_values(tensor.argmax(dim), expected, f"{describe(tensor)}.argmax({dim})")
     assert_same_values(tensor.max(dim).indices, expected, f"{describe(tensor)}.max({dim})")
     assert_same_values(tensor.argmax(), argmax(array), f"{describe(tensor)}.argmax()")
+    first_smallest = argmax(-array, dim)  # the first maximum of the negation
+    assert_same_values(tensor.min(dim).indices, first_smallest, f"{describe(tensor)}.min({dim})")
+    assert_same_values(tensor.argmin(dim), first_smallest, f"{describe(tensor)}.argmin({dim})")

@@ -53,6 +53,11 @@ def outcome(call):
         return type(error)
 
 
+def same_memory(view: torch.Tensor, base: torch.Tensor) -> bool:
+    """Whether `view` lies in `base`'s storage (compared by storage, so empty views count)."""
+    return view.untyped_storage().data_ptr() == base.untyped_storage().data_ptr()
+
+
 def same_outcome(torch_call, reference_call) -> bool:
     """Both succeed with the same shape, or both refuse (torch and the reference may use
     different exception types: the reference always raises ValueError)."""
@@ -239,8 +244,10 @@ def test_advanced_indexing_copies(array, data):
 @on_every_device
 @given(shape=SHAPES_WITH_ONES)
 def test_squeeze_drops_every_size_one_dim(device, shape):
-    got = zeros(shape, device).squeeze().shape
-    assert tuple(got) == squeeze_shape(shape), f"torch.zeros({shape}).squeeze()"
+    tensor = zeros(shape, device)
+    squeezed = tensor.squeeze()
+    assert tuple(squeezed.shape) == squeeze_shape(shape), f"torch.zeros({shape}).squeeze()"
+    assert same_memory(squeezed, tensor), f"torch.zeros({shape}).squeeze() copied"
 
 
 @pytest.mark.claim("shapes.squeeze.every-size-one-dim")
@@ -279,6 +286,7 @@ def test_unsqueeze_inserts_a_dim_that_squeeze_removes(device, shape, data):
         f"torch.zeros({shape}).unsqueeze({dim})"
     )
     assert grown.squeeze(dim).shape == tensor.shape
+    assert same_memory(grown, tensor), f"torch.zeros({shape}).unsqueeze({dim}) copied"
 
 
 # Flattening and reordering -----------------------------------------------------------------------
@@ -452,6 +460,16 @@ def test_split_by_sections_needs_them_to_add_up(device, sections, extra):
         lambda: [len(piece) for piece in zeros((length,), device).split(sections)],
         lambda: split_sizes(length, sections),
     ), f"torch.zeros({length}).split({sections})"
+
+
+@pytest.mark.claim("shapes.split.sizes-or-sections")
+@pytest.mark.devices("cpu", "cuda")
+@given(length=st.integers(1, 40), size=st.integers(1, 12))
+def test_split_pieces_are_views_in_order(device, length, size):
+    tensor = torch.arange(length, device=device)
+    pieces = tensor.split(size)
+    assert all(same_memory(piece, tensor) for piece in pieces), f"torch.arange({length}).split"
+    assert torch.cat(pieces).tolist() == list(range(length))
 
 
 # Broadcasting ------------------------------------------------------------------------------------

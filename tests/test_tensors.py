@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from reference.promotion import DTYPES, category, result_type, true_division_type
 from tests.harness.assertions import assert_copies, assert_same_values, describe
-from tests.harness.strategies import SHARED_DTYPES, arrays, shapes
+from tests.harness.strategies import SHARED_DTYPES, arrays, dtype_name, shapes
 from tests.harness.torch_settings import default_dtype
 
 # The dtypes the promotion reference models, all of which torch >= 2.1 has: bool, uint8,
@@ -41,11 +41,6 @@ LEGACY_TYPES = {
     "DoubleTensor": torch.float64,
 }
 TYPE_NAMES = {dtype: name for name, dtype in LEGACY_TYPES.items() if dtype is not None}
-
-
-def torch_name(dtype: torch.dtype) -> str:
-    """`torch.float32` -> `"float32"`, the reference's name for it."""
-    return str(dtype).removeprefix("torch.")
 
 
 def element_values(dtype: torch.dtype) -> st.SearchStrategy:
@@ -585,7 +580,7 @@ def test_item_returns_the_element_of_any_one_element_shape(data, shape, dtype, d
     item = tensor.item()
     call = f"{describe(tensor)}.item()"
     assert item == value, call
-    assert type(item) is PYTHON_TYPE[category(torch_name(dtype))], f"{call} is {type(item)}"
+    assert type(item) is PYTHON_TYPE[category(dtype_name(dtype))], f"{call} is {type(item)}"
 
 
 @pytest.mark.claim("tensors.item.one-element-only")
@@ -865,7 +860,7 @@ def operand_pairs(draw, device: str):
 
 def reference_operand(operand):
     """What the reference takes: a tensor's dtype name, or the Python number itself."""
-    return torch_name(operand.dtype) if isinstance(operand, torch.Tensor) else operand
+    return dtype_name(operand.dtype) if isinstance(operand, torch.Tensor) else operand
 
 
 def show(operand) -> str:
@@ -910,9 +905,9 @@ def test_arithmetic_promotes_as_the_reference_says(data, symbol, default, device
             return
         result = ARITHMETIC[symbol](left, right)
     expected = result_type(
-        reference_operand(left), reference_operand(right), default_float=torch_name(default)
+        reference_operand(left), reference_operand(right), default_float=dtype_name(default)
     )
-    assert torch_name(result.dtype) == expected, (
+    assert dtype_name(result.dtype) == expected, (
         f"{call} gave {result.dtype}, expected torch.{expected}"
     )
 
@@ -926,8 +921,8 @@ def test_every_pair_of_modelled_dtypes_promotes_as_the_reference_says(device):
             left = torch.ones(2, dtype=getattr(torch, first), device=device)
             right = torch.ones(2, dtype=getattr(torch, second), device=device)
             expected = result_type(first, second)
-            product = torch_name((left * right).dtype)
-            promoted = torch_name(torch.promote_types(left.dtype, right.dtype))
+            product = dtype_name((left * right).dtype)
+            promoted = dtype_name(torch.promote_types(left.dtype, right.dtype))
             if {product, promoted} != {expected}:
                 wrong.append(
                     f"{first} * {second}: {product}, promote_types {promoted}, reference {expected}"
@@ -955,9 +950,9 @@ def test_division_promotes_as_the_reference_says(data, default, device):
     with default_dtype(default):
         result = left / right
     expected = true_division_type(
-        reference_operand(left), reference_operand(right), default_float=torch_name(default)
+        reference_operand(left), reference_operand(right), default_float=dtype_name(default)
     )
-    assert torch_name(result.dtype) == expected, (
+    assert dtype_name(result.dtype) == expected, (
         f"({show(left)}) / ({show(right)}) under default dtype {default} gave {result.dtype}, "
         f"expected torch.{expected}"
     )

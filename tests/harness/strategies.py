@@ -26,9 +26,14 @@ TORCH_ONLY_DTYPES = tuple(
 )
 
 
-def torch_dtype(dtype: np.dtype) -> torch.dtype:
-    """The torch dtype with the same name as a NumPy one."""
-    return getattr(torch, np.dtype(dtype).name)
+def torch_dtype(dtype: np.dtype | str) -> torch.dtype:
+    """The torch dtype named like a NumPy dtype, or named by a string (`"bfloat16"` too)."""
+    return getattr(torch, dtype if isinstance(dtype, str) else np.dtype(dtype).name)
+
+
+def dtype_name(dtype: torch.dtype) -> str:
+    """`torch.float32` -> `"float32"`: the name the reference modules use."""
+    return str(dtype).removeprefix("torch.")
 
 
 def numpy_dtypes() -> st.SearchStrategy[np.dtype]:
