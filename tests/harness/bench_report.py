@@ -1,9 +1,10 @@
 """Turn a pytest-benchmark JSON file into `bench.md` (CPU vs CUDA table) and `bench.png` (plot).
 
-Benchmarks are parametrized by `device` and `size` (bytes) and record in `extra_info` what one
-call moved (`bytes`) or computed (`flops`). The table gives, per benchmark and size, each
-device's median, the speedup of CUDA over CPU, and GB/s or GFLOP/s. With no CUDA in the run, it
-has the CPU columns alone.
+Benchmarks are parametrized by `device` and `size` and record in `extra_info` what one call
+moved (`bytes`) or computed (`flops`), and what `size` counts (`unit`: bytes unless it says
+`samples`, `width`, ...). The table gives, per benchmark and size, each device's median, the
+speedup of CUDA over CPU, and GB/s or GFLOP/s; below it, the size from which CUDA is faster.
+With no CUDA in the run, it has the CPU columns alone and says that the CUDA side is missing.
 
     python -m tests.harness.bench_report bench.json --out reports/
 """
@@ -27,6 +28,7 @@ class Measurement:
     median: float  # seconds
     moved_bytes: int | None
     flops: int | None
+    unit: str = "bytes"  # what `size` counts
 
     def throughput(self) -> str:
         if self.moved_bytes:
@@ -49,6 +51,7 @@ def measurements(benchmark_json: dict) -> list[Measurement]:
                 median=float(entry["stats"]["median"]),
                 moved_bytes=extra.get("bytes"),
                 flops=extra.get("flops"),
+                unit=extra.get("unit", "bytes"),
             )
         )
     return found
@@ -63,6 +66,10 @@ def human_bytes(count: int) -> str:
             return f"{count:.4g} {unit}"
 
 
+def human_size(size: int, unit: str) -> str:
+    return human_bytes(size) if unit == "bytes" else f"{size:,} {unit}"
+
+
 def human_seconds(seconds: float) -> str:
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
         if seconds >= scale:
@@ -73,6 +80,33 @@ def human_seconds(seconds: float) -> str:
 def _devices(found: list[Measurement]) -> list[str]:
     present = {m.device for m in found}
     return [device for device in DEVICE_ORDER if device in present]
+
+
+def _unit(sizes: dict[int, dict[str, Measurement]]) -> str:
+    return next(m.unit for row in sizes.values() for m in row.values())
+
+
+def crossover(sizes: dict[int, dict[str, Measurement]]) -> str:
+    """Where CUDA starts to pay: the smallest size from which CUDA is faster than the CPU at
+    that size and every larger one, among the sizes measured on both."""
+    both = sorted(size for size, row in sizes.items() if "cpu" in row and "cuda" in row)
+    if not both:
+        return "No size was measured on both devices."
+    slower = [
+        i for i, size in enumerate(both) if sizes[size]["cuda"].median >= sizes[size]["cpu"].median
+    ]
+    if not slower:
+        return "CUDA is faster than the CPU at every size measured."
+    if len(slower) == len(both):
+        return "CUDA is not faster than the CPU at any size measured."
+    if slower[-1] == len(both) - 1:
+        return "CUDA is not faster than the CPU at the largest size measured."
+    unit = _unit(sizes)
+    first = slower[-1] + 1
+    return (
+        f"CUDA is faster than the CPU from {human_size(both[first], unit)} up "
+        f"(not at {human_size(both[first - 1], unit)})."
+    )
 
 
 def _by_benchmark(found: list[Measurement]) -> dict[str, dict[int, dict[str, Measurement]]]:
@@ -98,6 +132,12 @@ def markdown(benchmark_json: dict) -> str:
         "divided by its median.",
     ]
     compare = "cpu" in devices and "cuda" in devices
+    if "cuda" not in devices:
+        lines += [
+            "",
+            "**The CUDA side is missing:** no benchmark ran on CUDA in this run, so there are "
+            "no CUDA columns and no speedups. Run it on a machine with a GPU for them.",
+        ]
     for benchmark, sizes in _by_benchmark(found).items():
         header = ["size"] + [f"{d} median" for d in devices]
         header += ["CUDA speedup"] if compare else []
@@ -106,13 +146,15 @@ def markdown(benchmark_json: dict) -> str:
         lines.append("|" + "---:|" * len(header))
         for size in sorted(sizes):
             row = sizes[size]
-            cells = [human_bytes(size)]
+            cells = [human_size(size, row[next(iter(row))].unit)]
             cells += [human_seconds(row[d].median) if d in row else "—" for d in devices]
             if compare:
                 both = "cpu" in row and "cuda" in row
                 cells.append(f"{row['cpu'].median / row['cuda'].median:.2f}×" if both else "—")
             cells += [row[d].throughput() if d in row else "—" for d in devices]
             lines.append("| " + " | ".join(cells) + " |")
+        if compare:
+            lines += ["", crossover(sizes)]
     return "\n".join(lines) + "\n"
 
 
@@ -143,7 +185,7 @@ def plot(benchmark_json: dict, path: Path) -> None:
                 xs, ys = zip(*points, strict=True)
                 ax.loglog(xs, ys, marker="o", label=device)
         ax.set_title(benchmark)
-        ax.set_xlabel("size (bytes)")
+        ax.set_xlabel(f"size ({_unit(sizes)})")
         ax.set_ylabel("median time (s)")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
