@@ -1,6 +1,8 @@
 """Context managers that change one of torch's global settings for a block and put it back.
 
 The global-state guard fails a test that leaves a setting changed; these make the change safe.
+`seeded` does the same for the global random generators, which the guard does not watch but a
+test must leave alone all the same: another test on the same worker may draw from them.
 """
 
 from __future__ import annotations
@@ -31,3 +33,14 @@ def warn_always() -> Iterator[None]:
         yield
     finally:
         torch.set_warn_always(previous)
+
+
+@contextmanager
+def seeded(seed: int = 0, device: str = "cpu") -> Iterator[None]:
+    """Seed the global generators (the CPU's, and the current CUDA device's when `device` is
+    `cuda`) for a block, then restore them: random initialisation and dropout masks inside the
+    block are reproducible, and nothing outside it sees a change."""
+    cuda_devices = [torch.cuda.current_device()] if torch.device(device).type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda_devices):
+        torch.manual_seed(seed)
+        yield

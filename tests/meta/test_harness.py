@@ -20,6 +20,7 @@ from tests.harness.outcomes import (
     summary_lines,
 )
 from tests.harness.plugin import threads_per_worker
+from tests.harness.torch_settings import seeded
 from tests.harness.versions import release
 
 SPEC = """\
@@ -264,3 +265,19 @@ def test_a_release_is_major_and_minor(version, expected):
 def test_a_version_without_major_and_minor_is_refused():
     with pytest.raises(ValueError, match=r"does not start with MAJOR\.MINOR"):
         release("nightly")
+
+
+# Settings -----------------------------------------------------------------------------------------
+
+
+def test_seeded_blocks_repeat_their_draws_and_leave_the_global_generator_alone():
+    before = torch.random.get_rng_state()
+    with seeded(7):
+        first = torch.rand(4)
+    with seeded(7):
+        second = torch.rand(4)
+    with seeded(8):
+        other = torch.rand(4)
+    assert torch.equal(first, second)
+    assert not torch.equal(first, other)
+    assert torch.equal(torch.random.get_rng_state(), before)
