@@ -1,0 +1,548 @@
+"""spec/devices.md: choosing a device, moving tensors and modules, mixing devices, asynchrony,
+pinned memory, DataParallel and random generators.
+
+Without CUDA the rule about mixing devices is shown with the `meta` device, and the CUDA
+parametrizations skip ("CUDA not available").
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as npst
+from torch import nn
+from torch.utils.data import DataLoader
+
+from tests.harness.assertions import describe
+from tests.harness.devices import cuda_available
+from tests.harness.strategies import SHARED_DTYPES, arrays, shapes, torch_dtype
+from tests.harness.timing import cuda_synchronized_clock
+
+on_every_device = pytest.mark.devices("cpu", "cuda", "meta")
+on_cpu = pytest.mark.devices("cpu")
+on_cuda = pytest.mark.devices("cuda")
+
+# Every dtype the round trip covers: NumPy's shared ones and bfloat16 (torch only).
+ROUND_TRIP_DTYPES = [torch_dtype(d) for d in SHARED_DTYPES] + [torch.bfloat16]
+# On the CPU the round trip is through a wider dtype that holds every value of the narrower.
+WIDER = {
+    torch.bool: torch.uint8,
+    torch.uint8: torch.int16,
+    torch.int8: torch.int16,
+    torch.int16: torch.int32,
+    torch.int32: torch.int64,
+    torch.int64: torch.int64,  # no wider integer: the trip goes through int64 itself (a copy)
+    torch.float16: torch.float32,
+    torch.bfloat16: torch.float32,
+    torch.float32: torch.float64,
+    torch.float64: torch.float64,
+    torch.complex64: torch.complex128,
+    torch.complex128: torch.complex128,
+}
+for _name, _wider in (("uint16", "int32"), ("uint32", "int64"), ("uint64", "uint64")):
+    if hasattr(torch, _name):
+        WIDER[getattr(torch, _name)] = getattr(torch, _wider)
+
+
+@st.composite
+def any_value_tensors(draw, dtype: torch.dtype) -> torch.Tensor:
+    """A CPU tensor of `dtype` holding any of its values: extremes, NaN, infinities, -0.0."""
+    shape = draw(shapes(max_dims=2))
+    if dtype == torch.bfloat16:  # bfloat16 is float32's upper half: draw its bits
+        bits = draw(npst.arrays(np.int16, shape))
+        return torch.from_numpy(bits).view(torch.bfloat16).clone()
+    array = draw(npst.arrays(np.dtype(str(dtype).removeprefix("torch.")), shape))
+    return torch.from_numpy(array.copy())
+
+
+def assert_identical(got: torch.Tensor, want: torch.Tensor, expression: str) -> None:
+    """Same dtype, shape and values, NaN where NaN and the sign of every zero kept."""
+    assert got.dtype == want.dtype, expression
+    assert got.shape == want.shape, expression
+    torch.testing.assert_close(
+        got, want, rtol=0, atol=0, equal_nan=True, msg=lambda m: f"{expression}: {m}"
+    )
+    if want.is_floating_point() or want.is_complex():
+        real = torch.view_as_real(want) if want.is_complex() else want
+        real_got = torch.view_as_real(got) if got.is_complex() else got
+        assert torch.equal(torch.signbit(real_got), torch.signbit(real)), f"{expression}: sign"
+
+
+# The idiom -------------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("devices.idiom.pick-a-device")
+@on_cpu
+def test_the_idiom_picks_cuda_when_there_is_one(device):
+    chosen = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    assert chosen.type == ("cuda" if cuda_available() else "cpu")
+    assert chosen.index is None  # "cuda" means the current CUDA device, not cuda:0 itself
+    count = torch.cuda.device_count()
+    assert isinstance(count, int)
+    assert count >= 0
+    assert (count > 0) == torch.cuda.is_available()
+    assert torch.device("cuda:1").index == 1
+    assert torch.device("cpu") == torch.device("cpu", None)
+
+
+# Tensor.to -------------------------------------------------------------------------------------
+
+
+def other_device(device: str) -> str:
+    """Where a tensor on `device` is moved to in the tests: the CPU, or CUDA from the CPU."""
+    return "cpu" if device != "cpu" else ("cuda" if cuda_available() else "meta")
+
+
+@pytest.mark.claim("devices.to.returns-a-copy")
+@pytest.mark.devices("cpu", "cuda")
+@given(array=arrays(dtype=np.float32))
+def test_to_returns_a_new_tensor_and_leaves_the_original(device, array):
+    original = torch.tensor(array, device=device)
+    target = other_device(device)
+    moved = original.to(target)
+    assert moved is not original, describe(original)
+    assert moved.device.type == target, describe(original)
+    assert original.device.type == device, f".to({target!r}) moved the original itself"
+    widened = original.to(torch.float64)
+    assert widened is not original
+    assert original.dtype == torch.float32
+    if target != "meta":
+        assert moved.tolist() == original.tolist()
+        assert moved.data_ptr() != original.data_ptr() or original.numel() == 0
+
+
+@pytest.mark.claim("devices.to.same-object-when-nothing-changes")
+@on_every_device
+@given(array=arrays(dtype=np.float32))
+def test_to_the_same_device_and_dtype_returns_the_tensor_itself(device, array):
+    tensor = torch.tensor(array, device=device)
+    same = (
+        tensor.to(device),
+        tensor.to(torch.float32),
+        tensor.to(device, torch.float32),
+        tensor.to(tensor),
+        tensor.to(torch.device(device)),
+    )
+    for index, result in enumerate(same):
+        assert result is tensor, f"call {index} of the same-device, same-dtype .to() copied"
+    assert tensor.to(device, copy=True) is not tensor
+    assert tensor.to(torch.float64) is not tensor
+
+
+@pytest.mark.claim("devices.to.device-and-dtype")
+@pytest.mark.devices("cpu", "cuda")
+@given(array=arrays(dtype=np.float32))
+def test_to_cpu_double_changes_device_and_dtype_at_once(device, array):
+    tensor = torch.tensor(array, device=device)
+    result = tensor.to("cpu", torch.double)
+    assert result.device.type == "cpu"
+    assert result.dtype == torch.float64
+    assert tensor.device.type == device
+    assert tensor.dtype == torch.float32
+    assert result.tolist() == tensor.tolist(), describe(tensor)
+    assert result is not tensor
+
+
+@pytest.mark.claim("devices.to.cuda-and-cpu-methods")
+@pytest.mark.devices("cpu", "cuda")
+def test_cuda_and_cpu_methods(device):
+    tensor = torch.arange(6.0, device=device)
+    on_cpu_tensor = tensor.cpu()
+    assert on_cpu_tensor.device.type == "cpu"
+    assert on_cpu_tensor.tolist() == tensor.tolist()
+    assert (on_cpu_tensor is tensor) == (device == "cpu")
+    if cuda_available():
+        on_gpu = tensor.cuda()
+        assert on_gpu.device == torch.device("cuda", torch.cuda.current_device())
+        assert (on_gpu is tensor) == (device == "cuda")
+        assert on_gpu.tolist() == tensor.tolist()
+    else:
+        # A CUDA build without a driver raises RuntimeError; a CPU-only build AssertionError.
+        with pytest.raises((RuntimeError, AssertionError)):
+            tensor.cuda()
+
+
+@pytest.mark.claim("devices.to.round-trip-exact")
+@pytest.mark.devices("cpu", "cuda")
+@settings(max_examples=30)
+@given(dtype=st.sampled_from(ROUND_TRIP_DTYPES), data=st.data())
+def test_a_round_trip_keeps_every_value(device, dtype, data):
+    tensor = data.draw(any_value_tensors(dtype), label="tensor")
+    if device == "cuda":
+        back = tensor.to("cuda").to("cpu")
+        assert_identical(back, tensor, f"{describe(tensor)}.to('cuda').to('cpu')")
+    wider = WIDER[dtype]
+    back = tensor.to(wider).to(dtype)
+    assert back is not tensor or wider == dtype
+    assert_identical(back, tensor, f"{describe(tensor)}.to({wider}).to({dtype})")
+
+
+@pytest.mark.claim("devices.to.round-trip-exact")
+@on_cpu
+def test_meta_is_not_a_round_trip(device):
+    on_meta = torch.arange(3.0).to("meta")
+    assert on_meta.device.type == "meta"
+    assert on_meta.shape == (3,)
+    with pytest.raises(NotImplementedError, match="meta"):
+        on_meta.to("cpu")
+
+
+# Module.to -------------------------------------------------------------------------------------
+
+
+def tiny_model(seed: int = 0) -> nn.Module:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+
+
+@pytest.mark.claim("devices.module-to.in-place")
+@pytest.mark.devices("cpu", "cuda")
+def test_module_to_converts_in_place_and_returns_the_module(device):
+    model = tiny_model().to(device)
+    before = dict(model.named_parameters())
+    values = {name: p.detach().cpu().clone() for name, p in before.items()}
+    sum(p.sum() for p in model.parameters()).backward()
+    addresses = {name: p.data_ptr() for name, p in before.items()}
+    target = torch.device("cuda") if cuda_available() and device == "cpu" else device
+    returned = model.to(target, torch.float64)
+    assert returned is model, "Module.to returned another module"
+    for name, parameter in model.named_parameters():
+        assert parameter is before[name], f"{name}: Module.to replaced the Parameter object"
+        assert parameter.dtype == torch.float64
+        assert parameter.device.type == torch.device(target).type
+        assert parameter.data_ptr() != addresses[name], f"{name}: converted where it was"
+        assert parameter.grad.dtype == torch.float64, f"{name}: its .grad was not converted"
+        assert parameter.detach().cpu().tolist() == values[name].double().tolist()
+    assert model[1].running_mean.dtype == torch.float64  # buffers too
+    assert model[1].num_batches_tracked.dtype == torch.int64  # integer buffers keep their dtype
+
+
+# Creation on a device --------------------------------------------------------------------------
+
+
+@pytest.mark.claim("devices.create.on-a-device")
+@on_every_device
+@given(array=arrays(), shape=shapes())
+def test_creation_functions_take_a_device(device, array, shape):
+    source = torch.tensor(array)  # on the CPU
+    ones = torch.ones_like(source, device=device)
+    assert ones.device.type == device
+    assert ones.dtype == source.dtype
+    assert ones.shape == source.shape, describe(source)
+    zeros = torch.zeros(shape, device=device)
+    assert zeros.device.type == device
+    assert tuple(zeros.shape) == shape
+    assert zeros.dtype == torch.get_default_dtype()
+    if device != "meta":
+        assert ones.tolist() == np.ones_like(array).tolist()
+        assert not zeros.any()
+
+
+# Mixing devices --------------------------------------------------------------------------------
+
+
+def second_device(device: str) -> str:
+    """A device other than `device` that this machine has: meta stands in for CUDA."""
+    return "meta" if device == "cpu" else "cpu"
+
+
+def runtime_error_of(operation, *operands) -> str | None:
+    """The message of the RuntimeError that `operation(*operands)` raises; None if it returns."""
+    try:
+        operation(*operands)
+    except RuntimeError as error:
+        return str(error)
+    return None
+
+
+@pytest.mark.claim("devices.mixing.raises")
+@pytest.mark.devices("cpu", "cuda")
+@settings(max_examples=25)  # each example raises six times; tracebacks are slow
+@given(shape=shapes(min_dims=1, min_side=1))
+def test_an_op_on_two_devices_raises(device, shape):
+    here = torch.ones(shape, device=device)
+    there = torch.ones(shape, device=second_device(device))
+    operations = {
+        "a + b": lambda a, b: a + b,
+        "torch.mul(a, b)": torch.mul,
+        "torch.cat([a, b])": lambda a, b: torch.cat([a, b]),
+    }
+    for text, operation in operations.items():
+        for a, b in ((here, there), (there, here)):
+            message = runtime_error_of(operation, a, b)
+            assert message is not None, f"{text} with a on {a.device}, b on {b.device} ran"
+            assert "device" in message, f"{text}: {message}"
+
+
+@pytest.mark.claim("devices.mixing.raises")
+@pytest.mark.devices("cpu", "cuda")
+@given(value=st.integers(-100, 100), shape=shapes(min_dims=1))
+def test_a_zero_dim_cpu_tensor_mixes_with_any_device(device, value, shape):
+    other = second_device(device) if device == "cpu" else device
+    if other == "cpu":
+        return  # a CPU scalar with a CPU tensor is no mixing
+    scalar = torch.tensor(float(value))
+    tensor = torch.ones(shape, device=other)
+    for result in (tensor * scalar, scalar + tensor, torch.mul(scalar, tensor)):
+        assert result.device == tensor.device
+        assert result.shape == tensor.shape
+        if other != "meta":
+            assert result.cpu().tolist() == (torch.ones(shape) * value).tolist()
+    # The exception is for CPU scalars only: a 0-d tensor on the other device still raises.
+    with pytest.raises(RuntimeError, match="device"):
+        torch.tensor(float(value), device=other) + torch.ones(shape)
+
+
+@pytest.mark.claim("devices.mixing.model-and-data")
+@pytest.mark.devices("cpu", "cuda")
+def test_the_model_and_its_input_must_share_a_device(device):
+    model = tiny_model()[0].to(device)
+    elsewhere = torch.ones(4, 3, device=second_device(device))
+    with pytest.raises(RuntimeError, match="device"):
+        model(elsewhere)
+    if device != "meta":
+        assert model(torch.ones(4, 3, device=device)).device.type == device
+
+
+# Notes 001's device lines ----------------------------------------------------------------------
+
+
+@pytest.mark.claim("devices.notes.no-gpu-method")
+@on_cpu
+def test_there_is_no_gpu_method(device):
+    with pytest.raises(AttributeError, match="gpu"):
+        tiny_model().gpu()
+    with pytest.raises(AttributeError, match="gpu"):
+        torch.ones(2).gpu()
+    assert callable(nn.Module.cuda)
+    assert callable(torch.Tensor.cuda)
+
+
+@pytest.mark.claim("devices.notes.loss-cuda-moves-nothing")
+@pytest.mark.devices("cpu", "cuda")
+def test_cross_entropy_loss_has_nothing_to_move(device):
+    criterion = nn.CrossEntropyLoss()
+    assert list(criterion.parameters()) == []
+    assert list(criterion.buffers()) == []
+    assert criterion.cuda() is criterion  # nothing to move: works even without CUDA
+    assert criterion.to(device) is criterion
+    logits = torch.tensor([[2.0, 0.0, 0.0]], device=device)
+    loss = criterion(logits, torch.tensor([0], device=device))
+    assert loss.device.type == device
+    expected = -torch.log_softmax(torch.tensor([2.0, 0.0, 0.0], dtype=torch.float64), 0)[0]
+    assert abs(loss.item() - expected.item()) < 1e-6
+    weighted = nn.CrossEntropyLoss(weight=torch.ones(3))  # a weight is a buffer: it does move
+    assert [name for name, _ in weighted.named_buffers()] == ["weight"]
+
+
+# Asynchrony and pinned memory ------------------------------------------------------------------
+
+
+@pytest.mark.claim("devices.async.launch-returns-early")
+@on_cuda
+def test_a_kernel_launch_returns_before_the_kernel_ends(device):
+    a = torch.ones(4096, 4096, device=device)
+    a @ a  # the first matmul creates the cuBLAS handle, on the host: not part of the launch
+    torch.cuda.synchronize()
+
+    def launch() -> torch.Tensor:
+        for _ in range(20):
+            product = a @ a
+        return product
+
+    start = time.perf_counter()  # a naive timer
+    launch()
+    naive = time.perf_counter() - start
+    busy = not torch.cuda.current_stream().query()
+    torch.cuda.synchronize()
+    assert busy, "the stream was idle right after launching 20 large matmuls"
+    assert torch.cuda.current_stream().query()
+
+    start = cuda_synchronized_clock()  # the benchmark harness's timer for CUDA
+    product = launch()
+    synchronized = cuda_synchronized_clock() - start
+    assert naive < synchronized / 2, f"naive {naive:.4f} s vs synchronised {synchronized:.4f} s"
+    assert product[0, 0].item() == 4096.0
+
+
+@pytest.mark.claim("devices.async.non-blocking-needs-pinned")
+@on_cuda
+def test_non_blocking_from_pinned_memory_returns_before_the_copy_ends(device):
+    pinned = torch.ones(64 * 1024 * 1024, dtype=torch.float32).pin_memory()  # 256 MiB
+    torch.cuda.synchronize()
+    on_gpu = pinned.to(device, non_blocking=True)
+    copying = not torch.cuda.current_stream().query()
+    torch.cuda.synchronize()
+    assert copying, "a 256 MiB non_blocking copy from pinned memory had already finished"
+    assert on_gpu.sum().item() == pinned.numel()
+    pageable = torch.ones(1024)
+    assert pageable.to(device, non_blocking=True).sum().item() == 1024  # allowed, just not async
+
+
+@pytest.mark.claim("devices.async.non-blocking-needs-pinned")
+@on_cpu
+def test_non_blocking_on_the_cpu_changes_nothing(device):
+    tensor = torch.ones(3)
+    assert tensor.to("cpu", non_blocking=True) is tensor
+    assert tensor.to(torch.float64, non_blocking=True).tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.claim("devices.pin-memory.needs-an-accelerator")
+@on_cpu
+def test_pin_memory(device):
+    tensor = torch.arange(6.0)
+    assert not tensor.is_pinned()
+    if not cuda_available():
+        with pytest.raises(RuntimeError):
+            tensor.pin_memory()
+        with pytest.warns(UserWarning, match="no accelerator"):
+            batch = next(iter(DataLoader(tensor, batch_size=2, pin_memory=True)))
+        assert not batch.is_pinned()
+        return
+    pinned = tensor.pin_memory()
+    assert pinned.is_pinned()
+    assert not tensor.is_pinned()
+    assert pinned.data_ptr() != tensor.data_ptr()
+    assert pinned.tolist() == tensor.tolist()
+    assert pinned.device.type == "cpu"
+    assert pinned.pin_memory() is pinned
+
+
+# Several GPUs ----------------------------------------------------------------------------------
+
+
+class BatchSize(nn.Module):
+    """Returns, per replica, the size of the batch it was given: DataParallel gathers them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.anchor = nn.Parameter(torch.zeros(1))  # DataParallel needs a parameter to place
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.full((1,), x.shape[0], device=x.device) + self.anchor * 0
+
+
+def data_parallel_device(device: str) -> None:
+    if device == "cpu" and cuda_available():
+        pytest.skip("DataParallel uses CUDA wherever it is available: see the cuda test")
+
+
+@pytest.mark.claim("devices.data-parallel.splits-the-batch")
+@pytest.mark.devices("cpu", "cuda")
+@given(batch=st.integers(1, 40))
+@settings(max_examples=10)
+def test_data_parallel_splits_dim_0_across_the_gpus(device, batch):
+    data_parallel_device(device)
+    gpus = torch.cuda.device_count() if cuda_available() else 0
+    model = nn.DataParallel(BatchSize().to(device))
+    per_replica = model(torch.zeros(batch, 5, device=device)).tolist()
+    if gpus < 2:
+        assert per_replica == [batch], "with fewer than two GPUs the whole batch goes to one"
+    else:
+        expected = [len(chunk) for chunk in torch.arange(batch).chunk(gpus)]
+        assert per_replica == expected, f"batch {batch} on {gpus} GPUs"
+
+
+@pytest.mark.claim("devices.data-parallel.wraps-with-fewer-than-two")
+@pytest.mark.devices("cpu", "cuda")
+def test_data_parallel_on_fewer_than_two_gpus_is_the_module(device):
+    data_parallel_device(device)
+    if torch.cuda.device_count() >= 2:
+        pytest.skip("this machine has two GPUs or more")
+    inner = tiny_model()[0]
+    wrapped = nn.DataParallel(inner)
+    assert wrapped.module is inner
+    if not cuda_available():
+        assert wrapped.device_ids == []
+    else:
+        assert wrapped.device_ids == [0]
+        assert inner.weight.device == torch.device("cuda", 0)
+    x = torch.arange(12.0, device=inner.weight.device).reshape(4, 3)
+    assert torch.equal(wrapped(x), inner(x))
+    assert [name for name, _ in wrapped.named_parameters()] == ["module.weight", "module.bias"]
+
+
+@pytest.mark.claim("devices.data-parallel.docs-recommend-ddp")
+@on_cpu
+def test_the_docs_recommend_distributed_data_parallel(device):
+    doc = " ".join((nn.DataParallel.__doc__ or "").split())
+    assert "It is recommended to use" in doc, doc[:300]
+    assert "DistributedDataParallel" in doc, doc[:300]
+    assert "even if there is only a single node" in doc
+
+
+# Randomness ------------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("devices.random.same-seed-same-numbers")
+@on_cpu
+@given(seed=st.integers(0, 2**63 - 1), count=st.integers(1, 50))
+def test_the_same_seed_gives_the_same_numbers(device, seed, count):
+    before = torch.get_rng_state()
+    first = torch.randn(count, generator=torch.Generator().manual_seed(seed))
+    second = torch.randn(count, generator=torch.Generator().manual_seed(seed))
+    assert torch.equal(first, second), f"seed {seed}"
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        global_first = torch.randn(count)
+        torch.manual_seed(seed)
+        assert torch.equal(torch.randn(count), global_first)
+    assert torch.equal(global_first, first), "torch.manual_seed and a Generator differ"
+    assert torch.equal(torch.get_rng_state(), before), "the global RNG was changed"
+
+
+@pytest.mark.claim("devices.random.cuda-generator-is-separate")
+@on_cuda
+def test_the_cuda_generator_is_separate(device):
+    with torch.random.fork_rng(devices=range(torch.cuda.device_count())):
+        torch.manual_seed(3)  # seeds the CPU generator and every CUDA generator
+        cpu_state = torch.get_rng_state()
+        on_gpu = torch.randn(1000, device=device)
+        assert torch.equal(torch.get_rng_state(), cpu_state), "a CUDA draw moved the CPU RNG"
+        torch.cuda.manual_seed(3)
+        assert torch.equal(torch.randn(1000, device=device), on_gpu)
+        torch.manual_seed(3)
+        on_cpu_numbers = torch.randn(1000)
+        assert not torch.equal(on_cpu_numbers, on_gpu.cpu()), "CPU and CUDA streams coincide"
+        generator = torch.Generator(device=device).manual_seed(3)
+        assert torch.equal(torch.randn(1000, device=device, generator=generator), on_gpu)
+
+
+# The cost of moving ------------------------------------------------------------------------------
+
+
+def best_of(repeats: int, work) -> float:
+    """The shortest of `repeats` timings of `work()` (CUDA synchronised before each reading)."""
+    times = []
+    for _ in range(repeats):
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+        work()
+        torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+@pytest.mark.claim("devices.cost.moving-pays-for-enough-work")
+@on_cuda
+def test_small_work_stays_on_the_cpu_and_large_work_pays_for_the_move(device):
+    small = torch.ones(256)  # 1 KiB
+    on_cpu_small = best_of(20, lambda: small * 2)
+    round_trip_small = best_of(20, lambda: (small.to(device) * 2).cpu())
+    assert on_cpu_small < round_trip_small, (
+        f"1 KiB x * 2: CPU {on_cpu_small:.2e} s, copy-in + GPU + copy-out {round_trip_small:.2e} s"
+    )
+    n = 4096
+    a = torch.ones(n, n) / n
+    round_trip_large = best_of(3, lambda: (a.to(device) @ a.to(device)).cpu())
+    on_cpu_large = best_of(1, lambda: a @ a)
+    assert round_trip_large < on_cpu_large, (
+        f"{n}x{n} matmul: CPU {on_cpu_large:.3f} s, "
+        f"with the copies on CUDA {round_trip_large:.3f} s"
+    )

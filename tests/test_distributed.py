@@ -1,0 +1,192 @@
+"""spec/distributed.md: DistributedDataParallel over two processes on this machine (gloo), the
+port they meet on, a rank that hangs, and NCCL where two GPUs exist.
+
+One spawn of two processes (a module-scoped fixture) serves every gloo claim: each spawn costs
+seconds of `import torch` in the children. The parent computes the expected numbers itself,
+with a plain model, and bounds every wait.
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+
+import pytest
+import torch
+
+from tests.distributed_workers import (
+    HANG_TIMEOUT_S,
+    HOST,
+    Job,
+    PortClashError,
+    is_port_clash,
+    make_model,
+    plain_grads,
+    plain_training,
+    run_replicas,
+    with_free_port,
+)
+
+BATCH, STEPS, LR = 8, 3, 0.1
+FLOAT64 = {"rtol": 1e-12, "atol": 1e-12}  # float64: two orders of summation, nothing more
+on_cpu = pytest.mark.devices("cpu")
+
+
+def problem() -> tuple[dict, torch.Tensor, torch.Tensor]:
+    """Initial weights and a batch, from seeded generators (the global RNG is left alone)."""
+    generator = torch.Generator().manual_seed(7)
+    inputs = torch.randn(BATCH, 3, generator=generator, dtype=torch.float64)
+    targets = torch.randn(BATCH, 1, generator=generator, dtype=torch.float64)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        state = make_model().state_dict()
+    return state, inputs, targets
+
+
+def halves(tensor: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    return tensor[: BATCH // 2], tensor[BATCH // 2 :]
+
+
+def launch(tmp_path, backend: str, hang: bool):
+    state, inputs, targets = problem()
+
+    attempts = itertools.count()
+
+    def attempt(port: int):
+        out_dir = tmp_path / f"attempt{next(attempts)}-port{port}"
+        out_dir.mkdir()
+        job = Job(str(out_dir), port, backend, state, inputs, targets, STEPS, LR, hang)
+        return run_replicas(job, world_size=2, deadline_s=120.0)
+
+    return with_free_port(attempt)
+
+
+@pytest.fixture(scope="module")
+def gloo_run(tmp_path_factory):
+    """Two gloo ranks train on halves of one batch; then rank 1 hangs and rank 0 waits for it."""
+    if not torch.distributed.is_available() or not torch.distributed.is_gloo_available():
+        pytest.skip("torch.distributed with gloo is not available in this build")
+    run = launch(tmp_path_factory.mktemp("gloo"), "gloo", hang=True)
+    for rank in (0, 1):
+        assert rank in run.records, f"rank {rank} wrote nothing (exit codes {run.exitcodes})"
+        assert "error" not in run.records[rank], run.records[rank].get("error")
+    return run
+
+
+def assert_all_close(got: list, want: list, what: str) -> None:
+    assert len(got) == len(want)
+    for index, (a, b) in enumerate(zip(got, want, strict=True)):
+        torch.testing.assert_close(a, b, **FLOAT64, msg=lambda m, i=index: f"{what}[{i}]: {m}")
+
+
+@pytest.mark.claim("distributed.ddp.gradients-are-averaged")
+@on_cpu
+def test_after_backward_every_rank_holds_the_average_gradient(device, gloo_run):
+    state, inputs, targets = problem()
+    (x0, x1), (y0, y1) = halves(inputs), halves(targets)
+    first, second = plain_grads(state, x0, y0), plain_grads(state, x1, y1)
+    average = [(a + b) / 2 for a, b in zip(first, second, strict=True)]
+    assert not torch.allclose(first[0], second[0]), "the halves should give different gradients"
+    for rank in (0, 1):
+        assert_all_close(gloo_run.records[rank]["grads"], average, f"rank {rank} grads")
+
+
+@pytest.mark.claim("distributed.ddp.replicas-stay-identical")
+@on_cpu
+def test_after_step_the_replicas_are_identical(device, gloo_run):
+    state, _, _ = problem()
+    for key in ("after_one_step", "trained"):
+        zero, one = gloo_run.records[0][key], gloo_run.records[1][key]
+        for index, (a, b) in enumerate(zip(zero, one, strict=True)):
+            assert torch.equal(a, b), f"parameter {index} differs between the ranks ({key})"
+    initial = list(state.values())
+    assert not torch.equal(gloo_run.records[0]["after_one_step"][0], initial[0]), "no step taken"
+
+
+@pytest.mark.claim("distributed.ddp.halves-equal-whole")
+@on_cpu
+def test_training_on_halves_equals_training_on_the_whole_batch(device, gloo_run):
+    state, inputs, targets = problem()
+    assert_all_close(
+        gloo_run.records[0]["after_one_step"],
+        plain_training(state, inputs, targets, steps=1, lr=LR),
+        "one DDP step vs one plain step on the whole batch",
+    )
+    assert_all_close(
+        gloo_run.records[0]["trained"],
+        plain_training(state, inputs, targets, steps=STEPS, lr=LR),
+        f"{STEPS} DDP steps vs {STEPS} plain steps",
+    )
+
+
+@pytest.mark.claim("distributed.launch.hung-rank-times-out")
+@on_cpu
+def test_a_hung_rank_makes_its_peer_time_out_and_the_parent_does_not_hang(device, gloo_run):
+    record = gloo_run.records[0]
+    assert record["hang_error"] is not None, "all_reduce returned without the hung rank"
+    assert record["hang_is_runtime_error"], f"all_reduce raised {record['hang_error']}"
+    assert HANG_TIMEOUT_S * 0.9 <= record["hang_waited_s"] < HANG_TIMEOUT_S + 30, (
+        f"all_reduce gave up after {record['hang_waited_s']:.1f} s (timeout {HANG_TIMEOUT_S} s)"
+    )
+    assert gloo_run.exitcodes[0] == 0
+    assert gloo_run.exitcodes[1] is None, "rank 1 should still have been hanging"
+    assert gloo_run.waited_s < 120, f"the parent waited {gloo_run.waited_s:.0f} s"
+
+
+@pytest.mark.claim("distributed.launch.processes-cleaned-up")
+@on_cpu
+def test_every_process_is_gone_after_the_run(device, gloo_run):
+    assert gloo_run.alive_after_cleanup == [], f"ranks {gloo_run.alive_after_cleanup} survived"
+
+
+@pytest.mark.claim("distributed.launch.port-clash-retries")
+@on_cpu
+def test_a_taken_port_fails_at_once_and_another_port_is_tried(device):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.bind((HOST, 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        with pytest.raises(RuntimeError) as raised:  # torch.distributed.DistNetworkError
+            torch.distributed.TCPStore(HOST, taken, 1, is_master=True)
+        assert is_port_clash(str(raised.value)), str(raised.value)
+
+        offered, used = iter([taken, taken + 1 if taken < 65535 else taken - 1]), []
+
+        def launch_on(port: int) -> int:
+            used.append(port)
+            if port == taken:
+                raise PortClashError(f"port {port} is taken")
+            return port
+
+        assert with_free_port(launch_on, port_source=lambda: next(offered)) == used[-1]
+        assert used[0] == taken
+        assert used[1] != taken
+        with pytest.raises(PortClashError):
+            with_free_port(launch_on, attempts=2, port_source=lambda: taken)
+
+
+def cuda_gpus() -> int:
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+@pytest.mark.claim("distributed.nccl.two-gpus")
+@pytest.mark.devices("cuda")
+def test_nccl_averages_gradients_across_two_gpus(device, tmp_path):
+    if cuda_gpus() < 2 or not torch.distributed.is_nccl_available():
+        pytest.skip(f"NCCL needs two CUDA GPUs; this machine has {cuda_gpus()}")
+    run = launch(tmp_path, "nccl", hang=False)
+    state, inputs, targets = problem()
+    (x0, x1), (y0, y1) = halves(inputs), halves(targets)
+    average = [
+        (a + b) / 2
+        for a, b in zip(plain_grads(state, x0, y0), plain_grads(state, x1, y1), strict=True)
+    ]
+    for rank in (0, 1):
+        assert "error" not in run.records[rank], run.records[rank].get("error")
+        assert_all_close(run.records[rank]["grads"], average, f"nccl rank {rank} grads")
+    for a, b in zip(run.records[0]["trained"], run.records[1]["trained"], strict=True):
+        assert torch.equal(a, b)
+    assert_all_close(
+        run.records[0]["trained"], plain_training(state, inputs, targets, STEPS, LR), "nccl"
+    )
+    assert run.alive_after_cleanup == []
