@@ -1,0 +1,181 @@
+"""One step of SGD, Adagrad, RMSprop and Adam, written from the textbook update rules (as the
+torch.optim documentation states them in pseudo-code), in NumPy.
+
+Each `*_step(params, grads, state, ...)` takes one parameter array, its gradient, and the state
+the previous step returned (`{}` before the first step), and returns `(new_params, new_state)`
+without changing its inputs. Hyperparameters are keyword arguments with torch's defaults. The
+state holds what the rule remembers between steps: a step count and running averages.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def _arrays(params, grads) -> tuple[np.ndarray, np.ndarray]:
+    params = np.array(params, dtype=np.float64)
+    grads = np.array(grads, dtype=np.float64)
+    if params.shape != grads.shape:
+        raise ValueError(f"grads shape {grads.shape} differs from params shape {params.shape}")
+    return params, grads
+
+
+def _check(name: str, value: float, low: float, high: float = math.inf, *, open_high=False):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
+    too_high = value >= high if open_high else value > high
+    if not value >= low or too_high:
+        bracket = ")" if open_high else "]"
+        raise ValueError(f"{name} {value} is outside [{low}, {high}{bracket}")
+
+
+def _state(state) -> dict:
+    if not isinstance(state, dict):
+        raise TypeError(f"state must be a dict ({{}} before the first step), not {type(state)}")
+    return dict(state)
+
+
+def sgd_step(
+    params,
+    grads,
+    state,
+    *,
+    lr: float = 1e-3,
+    momentum: float = 0.0,
+    dampening: float = 0.0,
+    weight_decay: float = 0.0,
+    nesterov: bool = False,
+):
+    """g = grad + weight_decay * p; with momentum, the buffer b is g on the first step and
+    momentum * b + (1 - dampening) * g after; the step direction is b, or g + momentum * b with
+    nesterov; p <- p - lr * direction. Nesterov needs momentum > 0 and dampening == 0."""
+    params, grads = _arrays(params, grads)
+    state = _state(state)
+    _check("lr", lr, 0.0)
+    _check("momentum", momentum, 0.0)
+    _check("dampening", dampening, 0.0, 1.0)
+    _check("weight_decay", weight_decay, 0.0)
+    if nesterov and (momentum <= 0 or dampening != 0):
+        raise ValueError(
+            f"nesterov needs momentum > 0 and dampening == 0, got momentum {momentum} "
+            f"and dampening {dampening}"
+        )
+    g = grads + weight_decay * params
+    if momentum != 0:
+        if "momentum_buffer" in state:
+            buffer = momentum * state["momentum_buffer"] + (1 - dampening) * g
+        else:
+            buffer = g.copy()
+        state["momentum_buffer"] = buffer
+        g = g + momentum * buffer if nesterov else buffer
+    return params - lr * g, state
+
+
+def adagrad_step(
+    params,
+    grads,
+    state,
+    *,
+    lr: float = 1e-2,
+    lr_decay: float = 0.0,
+    weight_decay: float = 0.0,
+    initial_accumulator_value: float = 0.0,
+    eps: float = 1e-10,
+):
+    """At step t (from 1): the rate is lr / (1 + (t - 1) * lr_decay); g = grad + weight_decay * p;
+    the sum of squares s (starting at initial_accumulator_value) grows by g**2;
+    p <- p - rate * g / (sqrt(s) + eps)."""
+    params, grads = _arrays(params, grads)
+    state = _state(state)
+    _check("lr", lr, 0.0)
+    _check("lr_decay", lr_decay, 0.0)
+    _check("weight_decay", weight_decay, 0.0)
+    _check("initial_accumulator_value", initial_accumulator_value, 0.0)
+    _check("eps", eps, 0.0)
+    step = state.get("step", 0) + 1
+    rate = lr / (1 + (step - 1) * lr_decay)
+    g = grads + weight_decay * params
+    total = state.get("sum", np.full_like(params, initial_accumulator_value)) + g * g
+    state.update(step=step, sum=total)
+    return params - rate * g / (np.sqrt(total) + eps), state
+
+
+def rmsprop_step(
+    params,
+    grads,
+    state,
+    *,
+    lr: float = 1e-2,
+    alpha: float = 0.99,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    momentum: float = 0.0,
+    centered: bool = False,
+):
+    """g = grad + weight_decay * p; v <- alpha * v + (1 - alpha) * g**2 (v starts at 0); when
+    centered, the mean m <- alpha * m + (1 - alpha) * g and v - m**2 replaces v below;
+    the step is g / (sqrt(v) + eps), taken directly (p <- p - lr * step) or through a buffer
+    b <- momentum * b + step (p <- p - lr * b) when momentum > 0."""
+    params, grads = _arrays(params, grads)
+    state = _state(state)
+    _check("lr", lr, 0.0)
+    _check("alpha", alpha, 0.0)
+    _check("eps", eps, 0.0)
+    _check("weight_decay", weight_decay, 0.0)
+    _check("momentum", momentum, 0.0)
+    zeros = np.zeros_like(params)
+    g = grads + weight_decay * params
+    square_avg = alpha * state.get("square_avg", zeros) + (1 - alpha) * g * g
+    state["square_avg"] = square_avg
+    variance = square_avg
+    if centered:
+        grad_avg = alpha * state.get("grad_avg", zeros) + (1 - alpha) * g
+        state["grad_avg"] = grad_avg
+        variance = square_avg - grad_avg * grad_avg
+    direction = g / (np.sqrt(variance) + eps)
+    if momentum > 0:
+        direction = momentum * state.get("momentum_buffer", zeros) + direction
+        state["momentum_buffer"] = direction
+    return params - lr * direction, state
+
+
+def adam_step(
+    params,
+    grads,
+    state,
+    *,
+    lr: float = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    amsgrad: bool = False,
+):
+    """At step t (from 1): g = grad + weight_decay * p; m <- b1 * m + (1 - b1) * g and
+    v <- b2 * v + (1 - b2) * g**2 (both start at 0); with amsgrad v_max <- max(v_max, v) is used
+    in place of v; bias-corrected m_hat = m / (1 - b1**t), v_hat = v / (1 - b2**t);
+    p <- p - lr * m_hat / (sqrt(v_hat) + eps)."""
+    params, grads = _arrays(params, grads)
+    state = _state(state)
+    _check("lr", lr, 0.0)
+    if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+        raise TypeError(f"betas must be a pair (beta1, beta2), not {betas!r}")
+    beta1, beta2 = betas
+    _check("betas[0]", beta1, 0.0, 1.0, open_high=True)
+    _check("betas[1]", beta2, 0.0, 1.0, open_high=True)
+    _check("eps", eps, 0.0)
+    _check("weight_decay", weight_decay, 0.0)
+    zeros = np.zeros_like(params)
+    step = state.get("step", 0) + 1
+    g = grads + weight_decay * params
+    exp_avg = beta1 * state.get("exp_avg", zeros) + (1 - beta1) * g
+    exp_avg_sq = beta2 * state.get("exp_avg_sq", zeros) + (1 - beta2) * g * g
+    state.update(step=step, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq)
+    second = exp_avg_sq
+    if amsgrad:
+        second = np.maximum(state.get("max_exp_avg_sq", zeros), exp_avg_sq)
+        state["max_exp_avg_sq"] = second
+    m_hat = exp_avg / (1 - beta1**step)
+    v_hat = second / (1 - beta2**step)
+    return params - lr * m_hat / (np.sqrt(v_hat) + eps), state

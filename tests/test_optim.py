@@ -1,0 +1,256 @@
+"""spec/optim.md: each torch.optim step equals its textbook update rule; SGD's default lr."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as npst
+
+from reference.optim import adagrad_step, adam_step, rmsprop_step, sgd_step
+from tests.harness.strategies import shapes
+from tests.harness.versions import torch_version
+
+# float64 throughout: the reference and torch order their arithmetic differently (Adam divides
+# sqrt(v) by sqrt(1 - beta2**t) where the reference takes sqrt(v / (1 - beta2**t))), which
+# costs a few ulps per step, nowhere near this tolerance.
+RTOL, ATOL = 1e-9, 1e-12
+STEPS = st.integers(1, 5)
+# Zero, or a magnitude from 1e-3 to 10: no subnormals, whose squares underflow differently.
+ELEMENTS = st.one_of(st.just(0.0), st.floats(1e-3, 10.0), st.floats(-10.0, -1e-3))
+
+
+@st.composite
+def trajectories(draw) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A float64 parameter array and the gradients of 1 to 5 steps, all of one shape."""
+    shape = draw(shapes(min_dims=1, max_dims=2, min_side=1, max_side=4))
+    params = draw(npst.arrays(np.float64, shape, elements=ELEMENTS))
+    grads = [draw(npst.arrays(np.float64, shape, elements=ELEMENTS)) for _ in range(draw(STEPS))]
+    return params, grads
+
+
+def rates():
+    return st.floats(1e-4, 1.0)
+
+
+def run_torch(optimizer_class, params, grads, device, **hyper) -> list[np.ndarray]:
+    """The parameter after each step of `optimizer_class`, fed `grads` one step at a time."""
+    parameter = torch.tensor(params, dtype=torch.float64, device=device, requires_grad=True)
+    optimizer = optimizer_class([parameter], **hyper)
+    history = []
+    for grad in grads:
+        parameter.grad = torch.tensor(grad, dtype=torch.float64, device=device)
+        optimizer.step()
+        history.append(parameter.detach().cpu().numpy().copy())
+    return history
+
+
+def run_reference(step, params, grads, **hyper) -> list[np.ndarray]:
+    history, state = [], {}
+    for grad in grads:
+        params, state = step(params, grad, state, **hyper)
+        history.append(params)
+    return history
+
+
+def assert_same_trajectory(name, device, params, grads, torch_class, reference_step, **hyper):
+    foreach = hyper.pop("foreach")
+    got = run_torch(torch_class, params, grads, device, foreach=foreach, **hyper)
+    want = run_reference(reference_step, params, grads, **hyper)
+    for step, (actual, expected) in enumerate(zip(got, want, strict=True), start=1):
+        np.testing.assert_allclose(
+            actual,
+            expected,
+            rtol=RTOL,
+            atol=ATOL,
+            err_msg=f"torch.optim.{name}({hyper}, foreach={foreach}) after step {step} of "
+            f"{len(grads)}, from params {params.tolist()} with grads "
+            f"{[g.tolist() for g in grads]}",
+        )
+
+
+@pytest.mark.claim("optim.sgd.update-rule")
+@pytest.mark.devices("cpu", "cuda")
+@settings(deadline=None, max_examples=50)
+@given(
+    trajectory=trajectories(),
+    lr=rates(),
+    momentum=st.sampled_from([0.0, 0.5, 0.9]) | st.floats(0.0, 0.99),
+    dampening=st.sampled_from([0.0, 0.0, 0.5]) | st.floats(0.0, 1.0),
+    weight_decay=st.sampled_from([0.0, 1e-2]) | st.floats(0.0, 0.1),
+    nesterov=st.booleans(),
+    foreach=st.booleans(),
+)
+def test_sgd_step_is_the_textbook_rule(
+    device, trajectory, lr, momentum, dampening, weight_decay, nesterov, foreach
+):
+    if nesterov and (momentum == 0 or dampening != 0):
+        dampening, momentum = 0.0, max(momentum, 0.5)  # nesterov's own condition (tested below)
+    assert_same_trajectory(
+        "SGD",
+        device,
+        *trajectory,
+        torch.optim.SGD,
+        sgd_step,
+        lr=lr,
+        momentum=momentum,
+        dampening=dampening,
+        weight_decay=weight_decay,
+        nesterov=nesterov,
+        foreach=foreach,
+    )
+
+
+@pytest.mark.claim("optim.sgd.update-rule")
+@pytest.mark.devices("cpu")
+def test_plain_sgd_subtracts_lr_times_the_gradient(device):
+    parameter = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+    parameter.grad = torch.tensor([0.5, 4.0], dtype=torch.float64)
+    torch.optim.SGD([parameter], lr=0.25).step()
+    assert parameter.tolist() == [1.0 - 0.125, -2.0 - 1.0]  # notes 000: p <- p - lr * grad
+
+
+@pytest.mark.claim("optim.sgd.update-rule")
+@pytest.mark.devices("cpu")
+@pytest.mark.parametrize(("momentum", "dampening"), [(0.0, 0.0), (0.9, 0.1)])
+def test_nesterov_needs_momentum_and_no_dampening(device, momentum, dampening):
+    parameter = torch.zeros(2, requires_grad=True)
+    with pytest.raises(ValueError, match=r"[Nn]esterov momentum requires a momentum"):
+        torch.optim.SGD([parameter], lr=0.1, momentum=momentum, dampening=dampening, nesterov=True)
+    with pytest.raises(ValueError, match="nesterov needs momentum > 0 and dampening == 0"):
+        sgd_step([0.0], [0.0], {}, momentum=momentum, dampening=dampening, nesterov=True)
+
+
+@pytest.mark.claim("optim.sgd.default-lr")
+@pytest.mark.devices("cpu")
+def test_sgd_has_a_default_learning_rate_since_2_2(device):
+    parameter = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    if torch_version() >= (2, 2):
+        optimizer = torch.optim.SGD([parameter])
+        assert optimizer.param_groups[0]["lr"] == 1e-3
+        assert optimizer.defaults["lr"] == 1e-3
+        parameter.grad = torch.ones(3, dtype=torch.float64)
+        optimizer.step()
+        assert parameter.tolist() == [-1e-3] * 3
+    else:
+        with pytest.raises((TypeError, ValueError), match="lr"):
+            torch.optim.SGD([parameter])
+
+
+@pytest.mark.claim("optim.sgd.default-lr")
+@pytest.mark.devices("cpu")
+def test_the_other_optimizers_defaults_are_the_references(device):
+    parameter = torch.zeros(1, requires_grad=True)
+    for optimizer_class, lr in [
+        (torch.optim.Adagrad, 1e-2),
+        (torch.optim.RMSprop, 1e-2),
+        (torch.optim.Adam, 1e-3),
+    ]:
+        got = optimizer_class([parameter]).defaults["lr"]
+        assert got == lr, f"{optimizer_class.__name__}'s default lr is {got}, expected {lr}"
+
+
+@pytest.mark.claim("optim.adagrad.update-rule")
+@pytest.mark.devices("cpu", "cuda")
+@settings(deadline=None, max_examples=50)
+@given(
+    trajectory=trajectories(),
+    lr=rates(),
+    lr_decay=st.sampled_from([0.0]) | st.floats(0.0, 0.5),
+    weight_decay=st.sampled_from([0.0]) | st.floats(0.0, 0.1),
+    initial_accumulator_value=st.sampled_from([0.0]) | st.floats(0.0, 1.0),
+    eps=st.sampled_from([1e-10, 1e-8, 1e-3]),
+    foreach=st.booleans(),
+)
+def test_adagrad_step_is_the_textbook_rule(
+    device, trajectory, lr, lr_decay, weight_decay, initial_accumulator_value, eps, foreach
+):
+    assert_same_trajectory(
+        "Adagrad",
+        device,
+        *trajectory,
+        torch.optim.Adagrad,
+        adagrad_step,
+        lr=lr,
+        lr_decay=lr_decay,
+        weight_decay=weight_decay,
+        initial_accumulator_value=initial_accumulator_value,
+        eps=eps,
+        foreach=foreach,
+    )
+
+
+@pytest.mark.claim("optim.rmsprop.update-rule")
+@pytest.mark.devices("cpu", "cuda")
+@settings(deadline=None, max_examples=50)
+@given(
+    trajectory=trajectories(),
+    lr=rates(),
+    alpha=st.sampled_from([0.99, 0.9]) | st.floats(0.5, 0.999),
+    eps=st.sampled_from([1e-8, 1e-6, 1e-2]),
+    weight_decay=st.sampled_from([0.0]) | st.floats(0.0, 0.1),
+    momentum=st.sampled_from([0.0, 0.9]) | st.floats(0.0, 0.99),
+    centered=st.booleans(),
+    foreach=st.booleans(),
+)
+def test_rmsprop_step_is_the_textbook_rule(
+    device, trajectory, lr, alpha, eps, weight_decay, momentum, centered, foreach
+):
+    assert_same_trajectory(
+        "RMSprop",
+        device,
+        *trajectory,
+        torch.optim.RMSprop,
+        rmsprop_step,
+        lr=lr,
+        alpha=alpha,
+        eps=eps,
+        weight_decay=weight_decay,
+        momentum=momentum,
+        centered=centered,
+        foreach=foreach,
+    )
+
+
+@pytest.mark.claim("optim.adam.update-rule")
+@pytest.mark.devices("cpu", "cuda")
+@settings(deadline=None, max_examples=50)
+@given(
+    trajectory=trajectories(),
+    lr=rates(),
+    beta1=st.sampled_from([0.9, 0.0]) | st.floats(0.0, 0.99),
+    beta2=st.sampled_from([0.999]) | st.floats(0.5, 0.9999),
+    eps=st.sampled_from([1e-8, 1e-6, 1e-2]),
+    weight_decay=st.sampled_from([0.0]) | st.floats(0.0, 0.1),
+    amsgrad=st.booleans(),
+    foreach=st.booleans(),
+)
+def test_adam_step_is_the_textbook_rule(
+    device, trajectory, lr, beta1, beta2, eps, weight_decay, amsgrad, foreach
+):
+    assert_same_trajectory(
+        "Adam",
+        device,
+        *trajectory,
+        torch.optim.Adam,
+        adam_step,
+        lr=lr,
+        betas=(beta1, beta2),
+        eps=eps,
+        weight_decay=weight_decay,
+        amsgrad=amsgrad,
+        foreach=foreach,
+    )
+
+
+@pytest.mark.claim("optim.adam.update-rule")
+@pytest.mark.devices("cpu")
+def test_adams_first_step_moves_every_weight_by_about_lr(device):
+    """m_hat = g and v_hat = g**2 after one step, so each weight moves by lr * g / (|g| + eps)."""
+    grads = torch.tensor([1e-3, -5.0, 200.0], dtype=torch.float64)
+    parameter = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    parameter.grad = grads
+    torch.optim.Adam([parameter], lr=0.01, eps=0.0).step()
+    assert parameter.tolist() == pytest.approx([-0.01, 0.01, -0.01], rel=1e-12)
