@@ -1,0 +1,160 @@
+"""The convolution and pooling oracles checked without torch: sizes against counting the windows
+one by one, values against small cases worked by hand, and the bad-argument messages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as npst
+
+from reference.conv import avg_pool2d, conv2d, conv_output_size, max_pool2d, pool_output_size
+
+
+def window_starts(n: int, span: int, stride: int, padding: int, ceil_mode: bool) -> list[int]:
+    """Offsets in the padded input where a window starts, found by walking along it: a window
+    counts if it fits, or (ceil_mode) if it starts before the end of the previous window's room
+    and inside the input or its left padding."""
+    starts, start = [], 0
+    while True:
+        fits = start + span <= n + 2 * padding
+        partial = ceil_mode and start < n + padding and start - stride + span < n + 2 * padding
+        if not (fits or partial):
+            return starts
+        starts.append(start)
+        start += stride
+
+
+@given(
+    n=st.integers(1, 200),
+    kernel=st.integers(1, 20),
+    stride=st.integers(1, 20),
+    padding=st.integers(0, 20),
+    dilation=st.integers(1, 5),
+)
+def test_conv_output_size_counts_the_windows_that_fit(n, kernel, stride, padding, dilation):
+    span = dilation * (kernel - 1) + 1
+    count = len(window_starts(n, span, stride, padding, ceil_mode=False))
+    if span > n + 2 * padding:
+        with pytest.raises(ValueError, match="larger than padded input"):
+            conv_output_size(n, kernel, stride, padding, dilation)
+    else:
+        assert conv_output_size(n, kernel, stride, padding, dilation) == count
+
+
+@given(
+    n=st.integers(1, 200),
+    kernel=st.integers(1, 20),
+    stride=st.integers(1, 20),
+    dilation=st.integers(1, 5),
+    ceil_mode=st.booleans(),
+    data=st.data(),
+)
+def test_pool_output_size_counts_the_windows(n, kernel, stride, dilation, ceil_mode, data):
+    padding = data.draw(st.integers(0, kernel // 2), label="padding")
+    span = dilation * (kernel - 1) + 1
+    count = len(window_starts(n, span, stride, padding, ceil_mode))
+    if count == 0:
+        with pytest.raises(ValueError, match="no window fits"):
+            pool_output_size(n, kernel, stride, padding, dilation, ceil_mode)
+    else:
+        assert pool_output_size(n, kernel, stride, padding, dilation, ceil_mode) == count
+
+
+def test_sizes_worked_by_hand():
+    assert conv_output_size(28, 5) == 24  # (28 - 5) / 1 + 1
+    assert conv_output_size(28, 3, stride=2, padding=1) == 14  # floor(27 / 2) + 1
+    assert conv_output_size(7, 3, stride=2, padding=1) == 4  # floor(6 / 2) + 1
+    assert conv_output_size(5, 3, dilation=2) == 1  # spans 5
+    assert pool_output_size(24, 2) == 12  # stride defaults to the kernel
+    assert pool_output_size(5, 2) == 2
+    assert pool_output_size(5, 2, ceil_mode=True) == 3  # a last window over element 4 alone
+    assert pool_output_size(6, 3, 2, ceil_mode=True) == 3
+    assert pool_output_size(5, 2, 3, 1, ceil_mode=True) == 2  # a third would start in the padding
+
+
+def test_conv2d_worked_by_hand():
+    x = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)  # [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    diagonal_difference = np.array([[[[1.0, 0.0], [0.0, -1.0]]]])
+    # out[i, j] = x[i, j] - x[i + 1, j + 1] = -4 everywhere
+    assert conv2d(x, diagonal_difference).tolist() == [[[[-4.0, -4.0], [-4.0, -4.0]]]]
+    assert conv2d(x, diagonal_difference, np.array([4.0])).tolist() == [[[[0.0, 0.0], [0.0, 0.0]]]]
+    ones = np.ones((1, 1, 3, 3))
+    # padding 1: the centre sees all 9 values (45), a corner 4 (1 + 2 + 4 + 5 = 12)
+    out = conv2d(x, ones, padding=1)
+    assert out[0, 0, 1, 1] == 45.0
+    assert out[0, 0, 0, 0] == 12.0
+    assert conv2d(x, ones, stride=2, padding=1).tolist() == [[[[12.0, 16.0], [24.0, 28.0]]]]
+    # dilation 2 with a 2x2 kernel of ones: the four corners, 1 + 3 + 7 + 9
+    assert conv2d(x, np.ones((1, 1, 2, 2)), dilation=2).tolist() == [[[[20.0]]]]
+
+
+def test_conv2d_sums_over_input_channels_and_groups_split_them():
+    x = np.stack([np.full((2, 2), 1.0), np.full((2, 2), 10.0)])[None]  # [1, 2, 2, 2]
+    assert conv2d(x, np.ones((1, 2, 1, 1))).tolist() == [[[[11.0, 11.0], [11.0, 11.0]]]]
+    grouped = conv2d(x, np.ones((2, 1, 1, 1)), groups=2)
+    assert grouped[0, :, 0, 0].tolist() == [1.0, 10.0]
+
+
+@given(
+    x=npst.arrays(np.float64, (2, 3, 4, 5), elements=st.integers(-9, 9)),
+    weight=npst.arrays(np.float64, (2, 3, 1, 1), elements=st.integers(-9, 9)),
+)
+def test_a_one_by_one_convolution_mixes_channels_only(x, weight):
+    expected = np.einsum("bchw,oc->bohw", x, weight[:, :, 0, 0])
+    assert np.array_equal(conv2d(x, weight), expected)
+
+
+@given(
+    x=npst.arrays(np.float64, (1, 1, 5, 6), elements=st.integers(-9, 9)),
+    u=st.integers(0, 2),
+    v=st.integers(0, 2),
+)
+def test_a_one_hot_kernel_shifts_the_input(x, u, v):
+    kernel = np.zeros((1, 1, 3, 3))
+    kernel[0, 0, u, v] = 1.0
+    assert np.array_equal(conv2d(x, kernel), x[:, :, u : u + 3, v : v + 4])
+
+
+def test_pooling_worked_by_hand():
+    x = np.array([[[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 8.0, 6.0], [7.0, 0.0, 1.0, 1.0]]])
+    assert max_pool2d(x, 2).tolist() == [[[5.0, 8.0]]]
+    assert max_pool2d(x, 2, stride=1).tolist() == [[[5.0, 8.0, 8.0], [7.0, 8.0, 8.0]]]
+    assert max_pool2d(-x, 2, padding=1)[0, 0, 0] == -1.0  # the padding never wins
+    assert avg_pool2d(x, 2).tolist() == [[[13 / 4, 16 / 4]]]
+    assert np.isnan(max_pool2d(np.array([[[1.0, np.nan], [0.0, 2.0]]]), 2)[0, 0, 0])
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: conv_output_size(0, 3), "n must be a positive int, got 0"),
+        (lambda: conv_output_size(5, 0), "kernel_size must be a positive int"),
+        (lambda: conv_output_size(5, 3, stride=0), "stride must be a positive int"),
+        (lambda: conv_output_size(5, 3, padding=-1), "padding must be a non-negative int"),
+        (lambda: conv_output_size(5, 3, dilation=0), "dilation must be a positive int"),
+        (lambda: conv_output_size(3, 5), "kernel_size 5 .* is larger than padded input 3"),
+        (lambda: conv_output_size(3, 3, dilation=2), "spanning 5 .* larger than padded input 3"),
+        (lambda: pool_output_size(5, 2, padding=2), "padding 2 is more than half of kernel_size 2"),
+        (lambda: pool_output_size(1, 3, padding=1, dilation=3), "no window fits"),
+        (
+            lambda: conv2d(np.zeros((1, 3, 4, 4)), np.zeros((4, 1, 3, 3)), groups=2),
+            "groups 2 must divide in_channels 3",
+        ),
+        (
+            lambda: conv2d(np.zeros((1, 4, 4, 4)), np.zeros((4, 4, 3, 3)), groups=2),
+            "needs in_channels / groups = 2",
+        ),
+        (lambda: conv2d(np.zeros((3, 4, 4)), np.zeros((1, 3, 3, 3))), "x must have 4 dims"),
+        (
+            lambda: conv2d(np.zeros((1, 1, 4, 4)), np.zeros((2, 1, 3, 3)), np.zeros(3)),
+            r"bias must have shape \(2,\)",
+        ),
+        (lambda: conv2d(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 3, 3))), "larger than padded"),
+        (lambda: max_pool2d(np.zeros((4, 4)), 2), "x must have 3 or 4 dims"),
+    ],
+)
+def test_bad_arguments_are_refused_with_the_rule(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

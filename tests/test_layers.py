@@ -1,0 +1,796 @@
+"""spec/layers.md: Linear, convolution and its output size, pooling, dropout and batch norm in
+train and eval mode, and the shapes of Embedding, LSTM and Flatten."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F  # noqa: N812
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as npst
+from torch import nn
+
+from reference.conv import (
+    avg_pool2d,
+    conv2d,
+    conv_output_size,
+    max_pool2d,
+    pool_output_size,
+)
+from reference.nn import linear
+from tests.harness.assertions import describe
+from tests.harness.strategies import shapes
+
+on_every_device = pytest.mark.devices("cpu", "cuda", "meta")
+
+# Tolerances for values computed by torch against the float64 NumPy references. float64 is
+# never TF32; float32 convolutions on CUDA may run in TF32 (cudnn.allow_tf32 is on by default),
+# which keeps 10 mantissa bits of each input: about 5e-4 relative per product.
+TOLERANCES = {
+    ("cpu", torch.float64): {"rtol": 1e-10, "atol": 1e-10},
+    ("cuda", torch.float64): {"rtol": 1e-10, "atol": 1e-10},
+    ("cpu", torch.float32): {"rtol": 1e-5, "atol": 1e-5},
+    ("cuda", torch.float32): {"rtol": 1e-2, "atol": 2e-2},
+}
+
+
+def values(shape) -> st.SearchStrategy[np.ndarray]:
+    """float64 arrays of `shape` whose elements float32 holds exactly, in [-1, 1]."""
+    return npst.arrays(np.float64, shape, elements=st.floats(-1, 1, width=32))
+
+
+def close(actual: torch.Tensor, expected: np.ndarray, device: str, call: str) -> None:
+    torch.testing.assert_close(
+        actual.detach().cpu().double(),
+        torch.from_numpy(np.asarray(expected, dtype=np.float64)),
+        **TOLERANCES[(device, actual.dtype)],
+        msg=lambda message: f"{call}: {message}",
+    )
+
+
+@contextmanager
+def seeded(device: str, seed: int):
+    """The global RNG of `device` (and the CPU) seeded with `seed` for a block, then restored."""
+    cuda = [torch.device(device).index or 0] if device == "cuda" else []
+    with torch.random.fork_rng(devices=cuda):
+        torch.manual_seed(seed)
+        yield
+
+
+# Linear ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("layers.linear.xwt-plus-b")
+@pytest.mark.devices("cpu", "cuda")
+@settings(max_examples=40, deadline=None)
+@given(
+    lead=shapes(max_dims=3, max_side=3),
+    features=st.tuples(st.integers(1, 6), st.integers(1, 6)),
+    with_bias=st.booleans(),
+    data=st.data(),
+)
+def test_linear_is_x_times_weight_transposed_plus_bias(device, lead, features, with_bias, data):
+    in_features, out_features = features
+    x = data.draw(values((*lead, in_features)), label="x")
+    weight = data.draw(values((out_features, in_features)), label="weight")
+    bias = data.draw(values((out_features,)), label="bias") if with_bias else None
+    with seeded(device, 0):
+        layer = nn.Linear(
+            in_features, out_features, bias=with_bias, device=device, dtype=torch.float64
+        )
+    assert tuple(layer.weight.shape) == (out_features, in_features)
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(weight))
+        if with_bias:
+            layer.bias.copy_(torch.from_numpy(bias))
+    got = layer(torch.from_numpy(x).to(device))
+    call = f"nn.Linear({in_features}, {out_features}, bias={with_bias})({describe(x)})"
+    assert tuple(got.shape) == (*lead, out_features), call
+    close(got, linear(x, weight, bias), device, call)
+    close(got, x @ weight.T + (0 if bias is None else bias), device, call)
+
+
+@pytest.mark.claim("layers.linear.xwt-plus-b")
+@on_every_device
+@settings(max_examples=25, deadline=None)
+@given(lead=shapes(max_dims=4, max_side=4), in_features=st.integers(1, 300))
+def test_linear_keeps_every_leading_dim(device, lead, in_features):
+    with seeded(device, 0):
+        layer = nn.Linear(in_features, 7, device=device)
+    got = layer(torch.zeros(*lead, in_features, device=device)).shape
+    assert tuple(got) == (*lead, 7), f"nn.Linear({in_features}, 7) on shape {(*lead, in_features)}"
+    assert tuple(layer.weight.shape) == (7, in_features)
+    assert tuple(layer.bias.shape) == (7,)
+
+
+# Convolution: sizes ---------------------------------------------------------------------------
+
+
+@st.composite
+def conv_settings(draw, max_n=10_000):
+    """Height and width, kernel, stride, padding and dilation, each drawn per dim, and a flag
+    saying whether to pass them to torch as ints (height and width equal) or as pairs."""
+    as_ints = draw(st.booleans())
+    dims = 1 if as_ints else 2
+    sizes = {
+        "n": st.integers(1, max_n),
+        "kernel_size": st.integers(1, 64),
+        "stride": st.integers(1, 64),
+        "padding": st.integers(0, 64),
+        "dilation": st.integers(1, 16),
+    }
+    drawn = {name: draw(st.tuples(*[each] * dims)) for name, each in sizes.items()}
+    return {name: pair * (3 - dims) for name, pair in drawn.items()}, as_ints
+
+
+def torch_outcome(call):
+    """The spatial size of `call()`'s result, or the message of the RuntimeError it raised."""
+    try:
+        return tuple(call().shape[2:])
+    except RuntimeError as error:
+        return f"RuntimeError: {error}"
+
+
+def reference_outcome(function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except ValueError:
+        return ValueError
+
+
+@pytest.mark.claim("layers.conv.output-size")
+@pytest.mark.devices("meta")
+@given(drawn=conv_settings())
+def test_conv_output_size_is_the_formula_per_dim(device, drawn):
+    sizes, as_ints = drawn
+    height, width = sizes["n"]
+    kh, kw = sizes["kernel_size"]
+    options = {
+        name: sizes[name][0] if as_ints else sizes[name]
+        for name in ("stride", "padding", "dilation")
+    }
+    x = torch.empty(1, 1, height, width, device=device)
+    call = f"F.conv2d(x of {tuple(x.shape)}, weight of (1, 1, {kh}, {kw}), **{options})"
+    expected = tuple(
+        reference_outcome(
+            conv_output_size,
+            sizes["n"][dim],
+            sizes["kernel_size"][dim],
+            sizes["stride"][dim],
+            sizes["padding"][dim],
+            sizes["dilation"][dim],
+        )
+        for dim in (0, 1)
+    )
+    got = torch_outcome(lambda: F.conv2d(x, torch.empty(1, 1, kh, kw, device=device), **options))
+    message = f"{call} gives {got}, the formula {expected}"
+    if ValueError in expected:
+        assert "Kernel size can't be greater than actual input size" in str(got), message
+    else:
+        assert got == expected, message
+
+
+@pytest.mark.claim("layers.conv.output-size")
+@given(
+    n=st.integers(1, 10_000),
+    f=st.integers(1, 100),
+    s=st.integers(1, 100),
+    p=st.integers(0, 100),
+)
+def test_conv_output_size_is_the_notes_formula_floored_when_dilation_is_one(n, f, s, p):
+    assume(f <= n + 2 * p)
+    assert conv_output_size(n, f, s, p) == (n - f + 2 * p) // s + 1, f"n={n} f={f} s={s} p={p}"
+
+
+@pytest.mark.claim("layers.conv.output-size")
+def test_the_notes_formula_is_not_an_integer_without_the_floor():
+    # 28x28 with a 5x5 kernel and stride 2: (28 - 5 + 0) / 2 + 1 = 12.5, torch gives 12.
+    assert (28 - 5 + 2 * 0) / 2 + 1 == 12.5
+    got = F.conv2d(torch.empty(1, 1, 28, 28, device="meta"), torch.empty(1, 1, 5, 5), stride=2)
+    assert tuple(got.shape[2:]) == (12, 12) == (conv_output_size(28, 5, 2),) * 2
+
+
+@pytest.mark.claim("layers.conv.kernel-larger-than-input")
+@on_every_device
+@given(n=st.integers(1, 8), padding=st.integers(0, 3), extra=st.integers(1, 4))
+def test_a_kernel_larger_than_the_padded_input_raises(device, n, padding, extra):
+    kernel = n + 2 * padding + extra
+    x = torch.zeros(1, 1, n, n, device=device)
+    with pytest.raises(RuntimeError, match="Kernel size can't be greater than actual input size"):
+        F.conv2d(x, torch.zeros(1, 1, kernel, kernel, device=device), padding=padding)
+    with pytest.raises(ValueError, match="larger than padded input"):
+        conv_output_size(n, kernel, padding=padding)
+
+
+@pytest.mark.claim("layers.conv.kernel-larger-than-input")
+@on_every_device
+def test_a_dilated_kernel_counts_with_its_spread(device):
+    # A 3x3 kernel with dilation 3 spans 3 * (3 - 1) + 1 = 7 pixels: too wide for 5 + 2 * 0.
+    x, weight = torch.zeros(1, 1, 5, 5, device=device), torch.zeros(1, 1, 3, 3, device=device)
+    with pytest.raises(RuntimeError, match=r"padded input size per channel: \(5 x 5\)"):
+        F.conv2d(x, weight, dilation=3)
+    assert tuple(F.conv2d(x, weight, dilation=2).shape) == (1, 1, 1, 1)
+
+
+# Convolution: weights and values --------------------------------------------------------------
+
+
+@pytest.mark.claim("layers.conv.weight-shape")
+@on_every_device
+@given(
+    groups=st.integers(1, 4),
+    per_group=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    kernel=st.tuples(st.integers(1, 7), st.integers(1, 7)),
+    bias=st.booleans(),
+)
+def test_conv_weight_is_out_by_in_over_groups_by_kernel(device, groups, per_group, kernel, bias):
+    in_channels, out_channels = per_group[0] * groups, per_group[1] * groups
+    with seeded(device, 0):
+        layer = nn.Conv2d(
+            in_channels, out_channels, kernel, groups=groups, bias=bias, device=device
+        )
+    call = f"nn.Conv2d({in_channels}, {out_channels}, {kernel}, groups={groups})"
+    assert tuple(layer.weight.shape) == (out_channels, in_channels // groups, *kernel), call
+    assert (layer.bias is None) != bias
+    assert not bias or tuple(layer.bias.shape) == (out_channels,)
+
+
+@pytest.mark.claim("layers.conv.weight-shape")
+@on_every_device
+def test_channels_not_divisible_by_groups_are_refused(device):
+    with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
+        nn.Conv2d(3, 4, 3, groups=2, device=device)
+    with pytest.raises(ValueError, match="out_channels must be divisible by groups"):
+        nn.Conv2d(4, 3, 3, groups=2, device=device)
+    with pytest.raises(ValueError, match="groups"):
+        conv2d(np.zeros((1, 3, 4, 4)), np.zeros((4, 1, 3, 3)), groups=2)
+
+
+@st.composite
+def conv_problems(draw):
+    """A small convolution that fits: x, weight, bias and the keyword arguments."""
+    groups = draw(st.integers(1, 2))
+    in_channels = groups * draw(st.integers(1, 2))
+    out_channels = groups * draw(st.integers(1, 2))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    options = {
+        "stride": (draw(st.integers(1, 3)), draw(st.integers(1, 3))),
+        "padding": (draw(st.integers(0, 2)), draw(st.integers(0, 2))),
+        "dilation": (draw(st.integers(1, 2)), draw(st.integers(1, 2))),
+        "groups": groups,
+    }
+    height, width = draw(st.integers(1, 7)), draw(st.integers(1, 7))
+    for n, k, dim in ((height, kh, 0), (width, kw, 1)):
+        assume(options["dilation"][dim] * (k - 1) + 1 <= n + 2 * options["padding"][dim])
+    x = draw(values((draw(st.integers(1, 2)), in_channels, height, width)))
+    weight = draw(values((out_channels, in_channels // groups, kh, kw)))
+    bias = draw(st.none() | values((out_channels,)))
+    return x, weight, bias, options
+
+
+@pytest.mark.claim("layers.conv.naive-values")
+@pytest.mark.devices("cpu", "cuda")
+@settings(max_examples=30, deadline=None)
+@given(problem=conv_problems(), dtype=st.sampled_from([torch.float64, torch.float32]))
+def test_conv2d_equals_the_naive_convolution(device, problem, dtype):
+    x, weight, bias, options = problem
+    as_tensor = lambda array: None if array is None else torch.tensor(array, dtype=dtype).to(device)  # noqa: E731
+    got = F.conv2d(as_tensor(x), as_tensor(weight), as_tensor(bias), **options)
+    call = f"F.conv2d({describe(x)}, {describe(weight)}, {bias}, **{options}) in {dtype}"
+    close(got, conv2d(x, weight, bias, **options), device, call)
+
+
+@pytest.mark.claim("layers.conv.sums-over-input-channels")
+@pytest.mark.devices("cpu", "cuda")
+@settings(max_examples=15, deadline=None)
+@given(problem=conv_problems())
+def test_each_output_channel_is_a_sum_over_input_channels(device, problem):
+    x, weight, _, options = problem
+    groups = options["groups"]
+    xt, wt = torch.tensor(x, device=device), torch.tensor(weight, device=device)
+    whole = F.conv2d(xt, wt, **options)
+    per_group_in, per_group_out = x.shape[1] // groups, weight.shape[0] // groups
+    one_by_one = {**options, "groups": 1}
+    for o in range(weight.shape[0]):
+        first = (o // per_group_out) * per_group_in
+        parts = [
+            F.conv2d(xt[:, c : c + 1], wt[o : o + 1, c - first : c - first + 1], **one_by_one)
+            for c in range(first, first + per_group_in)
+        ]
+        call = f"channel {o} of F.conv2d({describe(x)}, {describe(weight)}, **{options})"
+        close(whole[:, o : o + 1], sum(parts).cpu().numpy(), device, call)
+
+
+@pytest.mark.claim("layers.conv.sums-over-input-channels")
+@pytest.mark.devices("cpu", "cuda")
+def test_an_rgb_kernel_adds_its_three_channel_sums(device):
+    # notes 004: one kernel scans the three colour channels and adds the results.
+    x = torch.ones(1, 3, 4, 4, dtype=torch.float64, device=device)
+    x[0, 1] *= 10
+    x[0, 2] *= 100
+    weight = torch.ones(1, 3, 2, 2, dtype=torch.float64, device=device)
+    out = F.conv2d(x, weight, torch.tensor([0.5], dtype=torch.float64, device=device))
+    # each window: 4 * 1 + 4 * 10 + 4 * 100 = 444, plus the bias 0.5
+    assert out.shape == (1, 1, 3, 3)
+    assert (out == 444.5).all(), describe(out)
+
+
+# Worked examples ------------------------------------------------------------------------------
+
+
+def notes_004_network(device):
+    with seeded(device, 0):
+        return nn.ModuleDict(
+            {
+                "conv1": nn.Conv2d(in_channels=1, out_channels=6, kernel_size=5, device=device),
+                "conv2": nn.Conv2d(in_channels=6, out_channels=12, kernel_size=5, device=device),
+                "fc1": nn.Linear(in_features=12 * 4 * 4, out_features=120, device=device),
+            }
+        )
+
+
+@pytest.mark.claim("layers.conv.notes-004-network")
+@on_every_device
+@pytest.mark.parametrize("batch", [1, 10])
+def test_notes_004_network_shapes(device, batch):
+    net = notes_004_network(device)
+    sizes = [28]
+    sizes.append(conv_output_size(sizes[-1], 5))
+    sizes.append(pool_output_size(sizes[-1], 2, 2))
+    sizes.append(conv_output_size(sizes[-1], 5))
+    sizes.append(pool_output_size(sizes[-1], 2, 2))
+    assert sizes == [28, 24, 12, 8, 4]
+    assert [(n - f + 2 * 0) // s + 1 for n, f, s in ((28, 5, 1), (24, 2, 2), (12, 5, 1))] == [
+        24,
+        12,
+        8,
+    ]
+    t = torch.zeros(batch, 1, 28, 28, device=device)
+    seen = []
+    t = F.relu(net["conv1"](t))
+    seen.append(t.shape)
+    t = F.max_pool2d(t, kernel_size=2, stride=2)
+    seen.append(t.shape)
+    t = F.relu(net["conv2"](t))
+    seen.append(t.shape)
+    t = F.max_pool2d(t, kernel_size=2, stride=2)
+    seen.append(t.shape)
+    channels = [6, 6, 12, 12]
+    expected = [(batch, c, n, n) for c, n in zip(channels, sizes[1:], strict=True)]
+    assert [tuple(s) for s in seen] == expected
+    flat = t.reshape(-1, 12 * 4 * 4)
+    assert flat.shape == (batch, 192)
+    assert net["fc1"].in_features == 12 * 4 * 4 == 192
+    assert net["fc1"](flat).shape == (batch, 120)
+    assert tuple(net["conv1"].weight.shape) == (6, 1, 5, 5)
+    assert tuple(net["conv2"].weight.shape) == (12, 6, 5, 5)
+    assert tuple(net["fc1"].weight.shape) == (120, 192)
+
+
+@pytest.mark.claim("layers.conv.notes-004-network")
+@pytest.mark.devices("cpu", "cuda")
+def test_notes_004_first_layer_values_match_the_reference(device):
+    net = notes_004_network(device)
+    image = np.linspace(-1, 1, 28 * 28).reshape(1, 1, 28, 28)
+    weight = net["conv1"].weight.detach().double().cpu().numpy()
+    bias = net["conv1"].bias.detach().double().cpu().numpy()
+    out = net["conv1"].double()(torch.tensor(image, device=device))
+    close(out, conv2d(image, weight, bias), device, "notes 004 conv1 on a 28x28 ramp")
+    pooled = F.max_pool2d(out, kernel_size=2, stride=2)
+    close(pooled, max_pool2d(out.detach().cpu().numpy(), 2, 2), device, "max_pool2d(conv1)")
+
+
+@pytest.mark.claim("layers.conv.lenet-32x32")
+@on_every_device
+def test_notes_003_lenet_on_32x32x3(device):
+    sizes = [32]
+    for make in (
+        lambda n: conv_output_size(n, 5),
+        lambda n: pool_output_size(n, 2, 2),
+        lambda n: conv_output_size(n, 5),
+        lambda n: pool_output_size(n, 2, 2),
+    ):
+        sizes.append(make(sizes[-1]))
+    assert sizes == [32, 28, 14, 10, 5]
+    assert 32 * sizes[-1] * sizes[-1] == 800
+    with seeded(device, 0):
+        conv_block = nn.Sequential(
+            nn.Conv2d(3, 16, 5, device=device),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(2, 2),
+            nn.Conv2d(16, 32, 5, device=device),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(2, 2),
+        )
+        fc1 = nn.Linear(32 * 5 * 5, 120, device=device)
+    x = torch.zeros(4, 3, 32, 32, device=device)
+    shapes_seen = []
+    for layer in conv_block:
+        x = layer(x)
+        shapes_seen.append(tuple(x.shape))
+    assert shapes_seen[::3] == [(4, 16, 28, 28), (4, 32, 10, 10)]
+    assert shapes_seen[2::3] == [(4, 16, 14, 14), (4, 32, 5, 5)]
+    flat = torch.flatten(x, start_dim=1)
+    assert flat.shape == (4, 800)
+    assert fc1(flat).shape == (4, 120)
+    with pytest.raises(
+        RuntimeError, match=r"cannot be multiplied|same reduction dim"
+    ):  # cpu | meta
+        fc1(torch.flatten(torch.zeros(4, 3, 28, 28, device=device), start_dim=1))
+
+
+# Pooling --------------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("layers.pool.window-maximum")
+@pytest.mark.devices("cpu", "cuda")
+@settings(max_examples=40, deadline=None)
+@given(
+    x=values(st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(1, 9), st.integers(1, 9))),
+    kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    stride=st.none() | st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    data=st.data(),
+)
+def test_max_pool2d_takes_the_window_maximum(device, x, kernel, stride, data):
+    padding = data.draw(st.tuples(*(st.integers(0, k // 2) for k in kernel)), label="padding")
+    for dim in (0, 1):
+        assume(kernel[dim] <= x.shape[2 + dim] + 2 * padding[dim])
+    got = F.max_pool2d(torch.tensor(x, device=device), kernel, stride, padding)
+    call = f"F.max_pool2d({describe(x)}, {kernel}, {stride}, {padding})"
+    close(got, max_pool2d(x, kernel, stride, padding), device, call)
+    picked = torch.isin(got.cpu(), torch.tensor(x))
+    assert picked.all(), f"{call} returned values that are not in its input"
+
+
+@pytest.mark.claim("layers.pool.output-size")
+@pytest.mark.devices("meta")
+@given(
+    n=st.tuples(st.integers(1, 2000), st.integers(1, 2000)),
+    kernel=st.tuples(st.integers(1, 40), st.integers(1, 40)),
+    stride=st.none() | st.tuples(st.integers(1, 40), st.integers(1, 40)),
+    dilation=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    ceil_mode=st.booleans(),
+    data=st.data(),
+)
+def test_max_pool2d_output_size(device, n, kernel, stride, dilation, ceil_mode, data):
+    padding = data.draw(st.tuples(*(st.integers(0, k // 2) for k in kernel)), label="padding")
+    options = {"padding": padding, "dilation": dilation, "ceil_mode": ceil_mode}
+    call = f"F.max_pool2d(x of (1, 1, {n[0]}, {n[1]}), {kernel}, {stride}, **{options})"
+    expected = tuple(
+        reference_outcome(
+            pool_output_size,
+            n[dim],
+            kernel[dim],
+            None if stride is None else stride[dim],
+            padding[dim],
+            dilation[dim],
+            ceil_mode,
+        )
+        for dim in (0, 1)
+    )
+    x = torch.empty(1, 1, *n, device=device)
+    got = torch_outcome(lambda: F.max_pool2d(x, kernel, stride, **options))
+    message = f"{call} gives {got}, the reference {expected}"
+    if ValueError in expected:
+        assert "Output size is too small" in str(got), message
+    else:
+        assert got == expected, message
+
+
+@pytest.mark.claim("layers.pool.output-size")
+@on_every_device
+def test_ceil_mode_keeps_a_last_partial_window_but_not_one_in_the_padding(device):
+    x = torch.zeros(1, 1, 5, 5, device=device)
+    assert F.max_pool2d(x, 2).shape[-1] == 2 == pool_output_size(5, 2)
+    assert (
+        F.max_pool2d(x, 2, ceil_mode=True).shape[-1] == 3 == pool_output_size(5, 2, ceil_mode=True)
+    )
+    # n=6, kernel 3, stride 2: floor((6 - 3) / 2) + 1 = 2, ceil((6 - 3) / 2) + 1 = 3; the third
+    # window starts at 4, inside the input, and covers elements 4 and 5 only.
+    six = torch.zeros(1, 1, 6, 6, device=device)
+    assert F.max_pool2d(six, 3, 2).shape[-1] == 2 == pool_output_size(6, 3, 2)
+    assert F.max_pool2d(six, 3, 2, ceil_mode=True).shape[-1] == 3
+    assert pool_output_size(6, 3, 2, ceil_mode=True) == 3
+    # n=5, kernel 2, stride 3, padding 1: ceil((5 + 2 - 2) / 3) + 1 = 3; the last window would
+    # start at padded offset 6 = 5 + 1, inside the right padding: dropped, so 2.
+    assert F.max_pool2d(x, 2, 3, 1, ceil_mode=True).shape[-1] == 2
+    assert pool_output_size(5, 2, 3, 1, ceil_mode=True) == 2
+    with pytest.raises(
+        RuntimeError, match=r"pad should be (at most|smaller than or equal to) half"
+    ):
+        F.max_pool2d(x, 2, padding=2)
+
+
+@pytest.mark.claim("layers.pool.avgpool-notes-001")
+@on_every_device
+def test_notes_001_model_ends_in_a_4x4_average(device):
+    sizes = [28]
+    for _ in range(3):
+        sizes.append(conv_output_size(sizes[-1], 3, stride=2, padding=1))
+    assert sizes == [28, 14, 7, 4]
+    assert pool_output_size(4, 4) == 1
+    with seeded(device, 0):
+        model = nn.Sequential(
+            nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1, device=device),
+            nn.ReLU(),
+            nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1, device=device),
+            nn.ReLU(),
+            nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1, device=device),
+            nn.ReLU(),
+        )
+    x = torch.zeros(64, 784, device=device).view(-1, 1, 28, 28)
+    maps = model(x)
+    assert tuple(maps.shape) == (64, 10, 4, 4)
+    pooled = nn.AvgPool2d(4)(maps)
+    assert tuple(pooled.shape) == (64, 10, 1, 1)
+    assert tuple(pooled.view(pooled.size(0), -1).shape) == (64, 10)
+
+
+@pytest.mark.claim("layers.pool.avgpool-notes-001")
+@pytest.mark.devices("cpu", "cuda")
+@settings(max_examples=30, deadline=None)
+@given(
+    x=values(
+        st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(4, 12), st.integers(4, 12))
+    )
+)
+def test_avg_pool_is_the_window_mean(device, x):
+    got = nn.AvgPool2d(4)(torch.tensor(x, device=device))
+    call = f"nn.AvgPool2d(4)({describe(x)})"
+    close(got, avg_pool2d(x, 4), device, call)
+    if x.shape[2:] == (4, 4):
+        close(got.flatten(1), x.mean(axis=(2, 3)), device, call)
+
+
+# Modes ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("layers.dropout.train-scales")
+@pytest.mark.devices("cpu", "cuda")
+@settings(max_examples=40, deadline=None)
+@given(
+    p=st.sampled_from([0.1, 0.25, 0.4, 0.5, 0.9]),
+    x=npst.arrays(np.float32, st.integers(1, 64), elements=st.floats(0.5, 100, width=32)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_dropout_in_train_zeroes_or_scales_each_element(device, p, x, seed):
+    layer = nn.Dropout(p=p)
+    assert layer.training
+    xt = torch.tensor(x, device=device)
+    with seeded(device, seed):
+        out = layer(xt)
+    with seeded(device, seed):
+        again = layer(xt)
+    call = f"nn.Dropout(p={p})({describe(x)}) with seed {seed}"
+    assert torch.equal(out, again), f"{call} differs under the same seed"
+    kept = out != 0
+    torch.testing.assert_close(
+        out[kept], xt[kept] / (1 - p), rtol=1e-6, atol=0, msg=lambda m: f"{call}: {m}"
+    )
+
+
+@pytest.mark.claim("layers.dropout.train-scales")
+@pytest.mark.devices("cpu", "cuda")
+@pytest.mark.parametrize("p", [0.1, 0.4, 0.9])
+def test_dropout_zeroes_about_a_fraction_p(device, p):
+    n = 100_000
+    with seeded(device, 2024):
+        out = nn.Dropout(p)(torch.ones(n, device=device))
+    zeroed = (out == 0).float().mean().item()
+    sigma = (p * (1 - p) / n) ** 0.5
+    assert abs(zeroed - p) < 6 * sigma, f"nn.Dropout({p}) zeroed a fraction {zeroed}"
+    assert abs(out.mean().item() - 1) < 6 * sigma / (1 - p), "the mean is not kept"
+    with seeded(device, 0):
+        assert (nn.Dropout(1.0)(torch.ones(8, device=device)) == 0).all()
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        nn.Dropout(1.5)
+
+
+@pytest.mark.claim("layers.dropout.eval-identity")
+@pytest.mark.devices("cpu", "cuda", "meta")
+@given(p=st.floats(0, 1), shape=shapes(max_side=4))
+def test_dropout_in_eval_is_the_identity(device, p, shape):
+    layer = nn.Dropout(p).eval()
+    x = torch.arange(float(np.prod(shape)), device=device).reshape(shape)
+    out = layer(x)
+    assert out.shape == x.shape
+    if device != "meta":
+        assert torch.equal(out, x), f"nn.Dropout({p}).eval() changed {describe(x)}"
+        assert torch.equal(F.dropout(x, p, training=False), x), f"F.dropout(training=False), p={p}"
+
+
+def batch_norm_expectation(x: np.ndarray, momentum: float, eps: float):
+    """What BatchNorm2d(affine=False) in train mode returns for `x` and its running stats after
+    one step from mean 0 and var 1."""
+    axes = (0, 2, 3)
+    mean, biased = x.mean(axis=axes), x.var(axis=axes)
+    unbiased = x.var(axis=axes, ddof=1)
+    shaped = lambda v: v.reshape(1, -1, 1, 1)  # noqa: E731
+    out = (x - shaped(mean)) / np.sqrt(shaped(biased) + eps)
+    return out, (1 - momentum) * 0 + momentum * mean, (1 - momentum) * 1 + momentum * unbiased
+
+
+@pytest.mark.claim("layers.batchnorm.train-batch-stats")
+@pytest.mark.devices("cpu", "cuda")
+@settings(max_examples=30, deadline=None)
+@given(
+    x=values(st.tuples(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3))),
+    momentum=st.sampled_from([0.1, 0.5, 1.0]),
+)
+def test_batch_norm_in_train_uses_and_records_batch_statistics(device, x, momentum):
+    assume(x.shape[0] * x.shape[2] * x.shape[3] > 1)
+    bn = nn.BatchNorm2d(x.shape[1], momentum=momentum, affine=False, dtype=torch.float64)
+    bn = bn.to(device)
+    out = bn(torch.tensor(x, device=device))
+    expected, running_mean, running_var = batch_norm_expectation(x, momentum, bn.eps)
+    call = f"nn.BatchNorm2d({x.shape[1]}, momentum={momentum}).train()({describe(x)})"
+    close(out, expected, device, call)
+    close(bn.running_mean, running_mean, device, f"running_mean after {call}")
+    close(bn.running_var, running_var, device, f"running_var after {call}")
+    assert bn.num_batches_tracked.item() == 1
+
+
+@pytest.mark.claim("layers.batchnorm.train-batch-stats")
+@pytest.mark.devices("cpu", "cuda")
+def test_batch_norm_worked_example(device):
+    x = torch.tensor([0.0, 0.0, 6.0, 6.0], dtype=torch.float64, device=device).view(4, 1, 1, 1)
+    bn = nn.BatchNorm2d(1).to(device, torch.float64)  # momentum 0.1, eps 1e-5, weight 1, bias 0
+    out = bn(x)
+    # mean 3, biased variance (9 + 9 + 9 + 9) / 4 = 9, unbiased 36 / 3 = 12
+    expected = torch.tensor([-3.0, -3.0, 3.0, 3.0], dtype=torch.float64) / (9 + 1e-5) ** 0.5
+    torch.testing.assert_close(out.detach().flatten().cpu(), expected)
+    torch.testing.assert_close(bn.running_mean.item(), 0.9 * 0 + 0.1 * 3)  # 0.3
+    torch.testing.assert_close(bn.running_var.item(), 0.9 * 1 + 0.1 * 12)  # 2.1
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
+        bn(torch.ones(1, 1, 1, 1, dtype=torch.float64, device=device))
+
+
+@pytest.mark.claim("layers.batchnorm.eval-running-stats")
+@pytest.mark.devices("cpu", "cuda")
+@settings(max_examples=25, deadline=None)
+@given(
+    x=values(st.tuples(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3))),
+    stats=st.data(),
+)
+def test_batch_norm_in_eval_uses_the_running_stats(device, x, stats):
+    channels = x.shape[1]
+    mean = stats.draw(values((channels,)), label="running_mean")
+    var = stats.draw(npst.arrays(np.float64, channels, elements=st.floats(0.1, 4)), label="var")
+    bn = nn.BatchNorm2d(channels, dtype=torch.float64).to(device)
+    with torch.no_grad():
+        bn.running_mean.copy_(torch.from_numpy(mean))
+        bn.running_var.copy_(torch.from_numpy(var))
+    bn.eval()
+    out = bn(torch.tensor(x, device=device))
+    expected = (x - mean.reshape(1, -1, 1, 1)) / np.sqrt(var.reshape(1, -1, 1, 1) + bn.eps)
+    call = f"nn.BatchNorm2d({channels}).eval()({describe(x)})"
+    close(out, expected, device, call)
+    close(bn.running_mean, mean, device, f"running_mean after {call}")
+    assert bn.num_batches_tracked.item() == 0
+    bn(torch.ones(1, channels, 1, 1, dtype=torch.float64, device=device))  # one value is fine
+
+
+@pytest.mark.claim("layers.modes.eval-keeps-autograd")
+@pytest.mark.devices("cpu", "cuda")
+def test_eval_does_not_turn_off_autograd(device):
+    with seeded(device, 0):
+        model = nn.Sequential(
+            nn.Linear(4, 3, device=device), nn.BatchNorm1d(3, device=device), nn.Dropout(0.5)
+        )
+    model.eval()
+    assert not any(module.training for module in model.modules())
+    out = model(torch.ones(2, 4, device=device))
+    assert torch.is_grad_enabled()
+    assert out.requires_grad
+    assert out.grad_fn is not None
+    out.sum().backward()
+    assert model[0].weight.grad is not None
+    assert model[0].weight.grad.abs().sum() > 0
+    with torch.no_grad():
+        assert not model(torch.ones(2, 4, device=device)).requires_grad
+    model.train()
+    assert all(module.training for module in model.modules())
+
+
+# Shapes of the rest ---------------------------------------------------------------------------
+
+
+@pytest.mark.claim("layers.embedding.shapes")
+@on_every_device
+@settings(max_examples=40, deadline=None)
+@given(shape=shapes(max_dims=3, max_side=4), data=st.data())
+def test_embedding_appends_the_embedding_dim(device, shape, data):
+    indices = data.draw(npst.arrays(np.int64, shape, elements=st.integers(0, 1)), label="indices")
+    with seeded(device, 0):
+        embeds = nn.Embedding(2, 5, device=device)
+    assert tuple(embeds.weight.shape) == (2, 5)
+    out = embeds(torch.tensor(indices, device=device))
+    call = f"nn.Embedding(2, 5)({describe(indices)})"
+    assert tuple(out.shape) == (*shape, 5), call
+    if device != "meta":
+        expected = embeds.weight.detach().cpu().numpy()[indices]
+        assert np.array_equal(out.detach().cpu().numpy(), expected), call
+
+
+@pytest.mark.claim("layers.embedding.shapes")
+@pytest.mark.devices("cpu")
+def test_embedding_refuses_an_index_past_its_rows(device):
+    with seeded(device, 0):
+        embeds = nn.Embedding(2, 5, device=device)
+    with pytest.raises(IndexError, match="index out of range"):
+        embeds(torch.tensor([0, 2], device=device))
+    with pytest.raises(RuntimeError, match="Long, Int"):
+        embeds(torch.tensor([0.0, 1.0], device=device))
+    int32 = torch.tensor([[1, 0]], dtype=torch.int32, device=device)
+    assert torch.equal(embeds(int32), embeds.weight[int32.long()])
+
+
+@pytest.mark.claim("layers.lstm.shapes")
+@on_every_device
+@settings(max_examples=10, deadline=None)
+@given(
+    sizes=st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(1, 3)),
+    batch=st.integers(1, 4),
+    length=st.integers(1, 5),
+    batch_first=st.booleans(),
+)
+def test_lstm_shapes(device, sizes, batch, length, batch_first):
+    input_dim, hidden_dim, n_layers = sizes
+    with seeded(device, 0):
+        lstm = nn.LSTM(
+            input_size=input_dim,
+            hidden_size=hidden_dim,
+            num_layers=n_layers,
+            batch_first=batch_first,
+            device=device,
+        )
+    x_shape = (batch, length, input_dim) if batch_first else (length, batch, input_dim)
+    output, (h, c) = lstm(torch.zeros(x_shape, device=device))
+    call = f"nn.LSTM({input_dim}, {hidden_dim}, {n_layers}, batch_first={batch_first}) on {x_shape}"
+    expected = (batch, length, hidden_dim) if batch_first else (length, batch, hidden_dim)
+    assert tuple(output.shape) == expected, call
+    assert tuple(h.shape) == tuple(c.shape) == (n_layers, batch, hidden_dim), call
+    output, (h, c) = lstm(torch.zeros(length, input_dim, device=device))  # unbatched
+    assert tuple(output.shape) == (length, hidden_dim)
+    assert tuple(h.shape) == (n_layers, hidden_dim)
+
+
+@pytest.mark.claim("layers.lstm.shapes")
+@pytest.mark.devices("cpu", "cuda")
+def test_lstm_output_is_the_last_layers_hidden_state_at_every_step(device):
+    with seeded(device, 0):
+        lstm = nn.LSTM(3, 4, num_layers=2, batch_first=True, device=device)
+        x = torch.randn(2, 5, 3, device=device)
+    output, (h, _) = lstm(x)
+    torch.testing.assert_close(output[:, -1], h[-1])
+
+
+@pytest.mark.claim("layers.flatten.view-batch")
+@pytest.mark.devices("cpu", "cuda", "meta")
+@given(shape=shapes(min_dims=2, max_dims=5, min_side=1, max_side=4))
+def test_flatten_equals_view_batch_minus_one(device, shape):
+    x = torch.arange(float(np.prod(shape)), device=device).reshape(shape)
+    flat = nn.Flatten()(x)
+    viewed = x.view(x.size(0), -1)
+    call = f"nn.Flatten() on shape {shape}"
+    assert flat.shape == viewed.shape == (shape[0], int(np.prod(shape[1:]))), call
+    assert torch.flatten(x, start_dim=1).shape == flat.shape
+    assert torch.flatten(x).shape == (int(np.prod(shape)),), "torch.flatten starts at dim 0"
+    if device != "meta":
+        assert torch.equal(flat, viewed), call
+        assert flat.data_ptr() == x.data_ptr(), f"{call} copied a contiguous input"
+
+
+@pytest.mark.claim("layers.flatten.view-batch")
+@pytest.mark.devices("cpu", "cuda")
+def test_flatten_copies_where_view_refuses(device):
+    x = torch.arange(24.0, device=device).reshape(2, 3, 4).transpose(1, 2)
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        x.view(x.size(0), -1)
+    flat = nn.Flatten()(x)
+    assert torch.equal(flat, x.reshape(2, -1))
+    assert flat.data_ptr() != x.data_ptr()
