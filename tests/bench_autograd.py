@@ -1,0 +1,91 @@
+"""spec/autograd.md, the cost: backward against forward for a small MLP, and the price of tracking.
+
+The model is three `nn.Linear(width, width)` layers with a ReLU after the first two, on a batch of
+`BATCH` rows; `size` is the width (`extra_info["unit"] = "width"`). A forward pass multiplies a
+`BATCH x width` matrix by three `width x width` weights: `2 * BATCH * width**2` FLOPs per layer.
+A backward pass does two such products per layer (the gradient for the layer's input and for its
+weight), so twice the FLOPs of a forward: comparing `bench_mlp_backward` with `bench_mlp_forward`
+at the same width shows how close the time ratio comes to that 2 (it is larger for small widths,
+where launching the graph's nodes costs more than the arithmetic).
+
+`bench_forward_tracked` and `bench_forward_no_grad` run the same forward with the parameters
+requiring grad, once recording the graph and once under `torch.no_grad()`: the gap is the cost of
+building the graph and keeping the tensors backward would need.
+
+Under `pytest -n auto` pytest-benchmark does not time: each runs once, on the smallest width.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from tests.harness.bench_sizes import sized_for_the_run
+
+WIDTHS = [64, 256, 1024, 2048]
+BATCH = 128
+LAYERS = 3
+over_widths = pytest.mark.parametrize("size", WIDTHS, ids=lambda width: f"width{width}")
+
+
+def mlp_and_input(benchmark, size: int, device: str, backward: bool = False):
+    """The MLP (seeded weights, the global RNG untouched), a constant input batch, and the FLOPs
+    of one call recorded: a forward's, or twice that for a backward."""
+    width = sized_for_the_run(benchmark, size, WIDTHS)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = nn.Sequential(
+            nn.Linear(width, width),
+            nn.ReLU(),
+            nn.Linear(width, width),
+            nn.ReLU(),
+            nn.Linear(width, width),
+        ).to(device)
+    batch = torch.full((BATCH, width), 0.5, device=device)
+    forward_flops = LAYERS * 2 * BATCH * width * width
+    benchmark.extra_info["unit"] = "width"
+    benchmark.extra_info["flops"] = 2 * forward_flops if backward else forward_flops
+    return model, batch
+
+
+@over_widths
+@pytest.mark.devices("cpu", "cuda")
+def bench_mlp_forward(benchmark, device, size):
+    """`model(batch).sum()` with the graph recorded, as training does it."""
+    model, batch = mlp_and_input(benchmark, size, device)
+    benchmark(lambda: model(batch).sum())
+
+
+@over_widths
+@pytest.mark.devices("cpu", "cuda")
+def bench_mlp_backward(benchmark, device, size):
+    """`loss.backward()` alone: each round's forward runs in the untimed setup."""
+    model, batch = mlp_and_input(benchmark, size, device, backward=True)
+
+    def forward():
+        model.zero_grad()
+        return (model(batch).sum(),), {}
+
+    benchmark.pedantic(lambda loss: loss.backward(), setup=forward, rounds=20, warmup_rounds=2)
+
+
+@over_widths
+@pytest.mark.devices("cpu", "cuda")
+def bench_forward_tracked(benchmark, device, size):
+    """The forward with parameters that require grad, recording the graph."""
+    model, batch = mlp_and_input(benchmark, size, device)
+    benchmark(model, batch)
+
+
+@over_widths
+@pytest.mark.devices("cpu", "cuda")
+def bench_forward_no_grad(benchmark, device, size):
+    """The same forward under `torch.no_grad()`: no graph, no saved tensors."""
+    model, batch = mlp_and_input(benchmark, size, device)
+
+    def untracked():
+        with torch.no_grad():
+            return model(batch)
+
+    benchmark(untracked)

@@ -1,0 +1,81 @@
+"""The finite-difference oracle checked without torch: against derivatives worked out by hand,
+against the identities that tie `vjp` and `jvp` to the Jacobian, and on bad arguments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as npst
+
+from reference.autograd import jvp, numerical_jacobian, vjp
+
+small = st.floats(-2, 2, allow_nan=False, width=32)
+
+
+def test_jacobian_of_a_linear_map_is_its_matrix():
+    matrix = np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]])
+    jacobian = numerical_jacobian(lambda x: matrix @ x, np.array([0.3, -1.0, 2.0]))
+    np.testing.assert_allclose(jacobian, matrix, rtol=0, atol=1e-9)
+
+
+def test_notes_003_appendix_by_hand():
+    # Q = 3x^2 - y^2 with y fixed at [2, 3]: dQ/dx = diag(6x), J^T [1, 1] = [6, 12]
+    x = np.array([1.0, 2.0])
+    q = lambda a: 3 * a**2 - np.array([2.0, 3.0]) ** 2  # noqa: E731
+    np.testing.assert_allclose(numerical_jacobian(q, x), np.diag([6.0, 12.0]), atol=1e-8)
+    np.testing.assert_allclose(vjp(q, x, [1.0, 1.0]), [6.0, 12.0], atol=1e-8)
+    np.testing.assert_allclose(vjp(lambda b: 3 * x**2 - b**2, [2.0, 3.0], [1.0, 1.0]), [-4, -6])
+
+
+def test_notes_002_mean_of_squares_by_hand():
+    out = lambda x: np.mean(3 * (x + 2) ** 2)  # noqa: E731
+    np.testing.assert_allclose(vjp(out, np.ones((2, 2)), 1.0), np.full((2, 2), 4.5), atol=1e-8)
+
+
+def test_shapes_of_the_results():
+    f = lambda x: np.sin(x).sum(axis=1)  # noqa: E731  (3, 2) -> (3,)
+    x = np.zeros((3, 2))
+    assert numerical_jacobian(f, x).shape == (3, 6)
+    assert vjp(f, x, np.ones(3)).shape == (3, 2)
+    assert jvp(f, x, np.ones((3, 2))).shape == (3,)
+
+
+@given(
+    x=npst.arrays(np.float64, (2, 3), elements=small),
+    u=npst.arrays(np.float64, (2, 3), elements=small),
+    w=npst.arrays(np.float64, (2, 2), elements=small),
+)
+@settings(max_examples=30)
+def test_vjp_and_jvp_are_adjoint(x, u, w):
+    """<w, J u> == <J^T w, u>: both products come from the same Jacobian."""
+    f = lambda a: np.tanh(a @ np.array([[1.0, 0.5], [-1.0, 2.0], [0.25, 0.0]]))  # noqa: E731
+    left = float(np.sum(w * jvp(f, x, u)))
+    right = float(np.sum(vjp(f, x, w) * u))
+    assert left == pytest.approx(right, rel=1e-9, abs=1e-9)
+
+
+@given(x=npst.arrays(np.float64, st.integers(1, 5), elements=small))
+@settings(max_examples=30)
+def test_derivative_of_sin_is_cos(x):
+    np.testing.assert_allclose(numerical_jacobian(np.sin, x), np.diag(np.cos(x)), atol=1e-9)
+
+
+def test_bad_arguments_name_the_argument():
+    with pytest.raises(TypeError, match="f must be callable"):
+        numerical_jacobian("sin", [1.0])
+    with pytest.raises(TypeError, match="x must hold real numbers"):
+        numerical_jacobian(np.sin, ["a"])
+    with pytest.raises(ValueError, match="x must be finite"):
+        numerical_jacobian(np.sin, [np.nan])
+    with pytest.raises(ValueError, match="eps 0 must lie strictly between 0 and 1"):
+        numerical_jacobian(np.sin, [1.0], eps=0)
+    with pytest.raises(TypeError, match="eps must be a float"):
+        numerical_jacobian(np.sin, [1.0], eps="small")
+    with pytest.raises(ValueError, match=r"v has shape \(3,\); it must have f\(x\)'s shape \(2,\)"):
+        vjp(np.sin, [1.0, 2.0], [1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match=r"v has shape \(1,\); it must have x's shape \(2,\)"):
+        jvp(np.sin, [1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="f returned"):
+        numerical_jacobian(lambda a: np.ones(2 if a[0] == 0 else 3), [0.0])

@@ -1,0 +1,700 @@
+"""spec/autograd.md: leaves and graphs, worked gradients, accumulation, backward(gradient=v),
+grad modes, and what autograd refuses."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as npst
+from torch import nn
+
+from reference.autograd import numerical_jacobian, vjp
+from tests.harness.strategies import SHARED_DTYPES, shapes, torch_dtype
+from tests.harness.versions import torch_version
+
+FLOAT_DTYPES = (torch.float32, torch.float64)
+# backward(gradient=v) against central differences in float64 (whose own error is ~1e-10 here).
+# Tolerances are relative, with an absolute part scaled by `jacobian_size`, the largest column
+# 1-norm of the Jacobian (at least 1): the most |J^T v| can be for entries of v in [-1, 1].
+# float64 to 1e-7. float32 rounds each op to ~6e-8 relative; through a chain of three steps and a
+# sum over a few elements that stays below ~1e-6 of the gradient's size (2e-7 seen): 1e-5.
+VJP_TOLERANCE = {torch.float64: 1e-7, torch.float32: 1e-5}
+# CUDA float32 matmul may use TF32 (a 10-bit mantissa, ~1e-3 relative) where a user enables it.
+CUDA_FLOAT32_TOLERANCE = 5e-3
+
+small_floats = st.floats(-2, 2, allow_nan=False, width=32)
+
+
+def float_arrays(shape=None, elements=small_floats):
+    return npst.arrays(
+        np.float64,
+        shape if shape is not None else shapes(max_dims=3, max_side=4),
+        elements=elements,
+    )
+
+
+def as_float64(array) -> torch.Tensor:
+    """A CPU float64 tensor of expected values (0-d results of NumPy arithmetic included)."""
+    return torch.tensor(np.asarray(array, dtype=np.float64))
+
+
+def leaf(array, device, dtype=torch.float32):
+    return torch.tensor(array, dtype=dtype, device=device, requires_grad=True)
+
+
+def tolerance(dtype: torch.dtype, device: str) -> float:
+    if dtype == torch.float32 and device == "cuda":
+        return CUDA_FLOAT32_TOLERANCE
+    return VJP_TOLERANCE[dtype]
+
+
+# Smooth functions built from a recipe, applied alike to NumPy arrays and to tensors ----------
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str  # sin, tanh, square, scale, shift, matmul
+    operand: object = None  # a float for scale/shift, a 2-d float64 array for matmul
+
+    def apply(self, value):
+        if self.name == "matmul":
+            weight = self.operand
+            if isinstance(value, torch.Tensor):
+                weight = torch.tensor(weight, dtype=value.dtype, device=value.device)
+            return value @ weight
+        if self.name == "scale":
+            return value * self.operand
+        if self.name == "shift":
+            return value + self.operand
+        if self.name == "square":
+            return value * value
+        library = torch if isinstance(value, torch.Tensor) else np
+        return getattr(library, self.name)(value)
+
+
+@dataclass(frozen=True)
+class SmoothFunction:
+    steps: tuple[Step, ...]
+
+    def __call__(self, value):
+        for step in self.steps:
+            value = step.apply(value)
+        return value
+
+    def __repr__(self) -> str:
+        return " -> ".join(
+            s.name if s.operand is None else f"{s.name}({np.round(s.operand, 3).tolist()})"
+            for s in self.steps
+        )
+
+
+@st.composite
+def smooth_functions(draw):
+    """`(f, x, v)`: a chain of 1 to 3 smooth steps `f` on a 2-d input `x` (rows, columns), and a
+    `v` shaped like `f(x)`. Steps: elementwise sin, tanh, squaring, scaling and shifting, and
+    right-multiplication by a drawn matrix (which changes the number of columns). Inputs lie in
+    [-2, 2], matrix entries and `v` in [-1, 1], so values and gradients stay moderate."""
+    rows, columns = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    steps, width = [], columns
+    for _ in range(draw(st.integers(1, 3))):
+        name = draw(st.sampled_from(["sin", "tanh", "square", "scale", "shift", "matmul"]))
+        if name in ("scale", "shift"):
+            steps.append(Step(name, draw(small_floats)))
+        elif name == "matmul":
+            out = draw(st.integers(1, 3))
+            steps.append(Step(name, draw(float_arrays((width, out), st.floats(-1, 1)))))
+            width = out
+        else:
+            steps.append(Step(name))
+    x = draw(float_arrays((rows, columns)))
+    v = draw(float_arrays((rows, width), st.floats(-1, 1)))
+    return SmoothFunction(tuple(steps)), x, v
+
+
+# The graph -----------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("autograd.graph.grad-fn-names")
+@given(array=float_arrays(shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)))
+def test_each_recorded_op_names_its_backward(device, array):
+    x = leaf(array, device)
+    call = f"x = {array.tolist()} with requires_grad=True"
+    for result, name in (
+        (x + 2, "AddBackward0"),
+        (x * x, "MulBackward0"),
+        (x - 1, "SubBackward0"),
+        (x.mean(), "MeanBackward0"),
+        (x.sum(), "SumBackward0"),
+        (x.exp(), "ExpBackward0"),
+        (torch.relu(x), "ReluBackward0"),
+    ):
+        assert result.requires_grad, call
+        assert type(result.grad_fn).__name__ == name, f"{call}: {result.grad_fn} is not {name}"
+    y = x + 2
+    z = y * y * 3
+    # each node points at the nodes of its inputs: z's MulBackward0 -> MulBackward0 -> Add...
+    names = [type(node).__name__ for node, _ in z.grad_fn.next_functions if node is not None]
+    assert "MulBackward0" in names, f"{call}: z.grad_fn.next_functions = {names}"
+    assert type(y.grad_fn.next_functions[0][0]).__name__ == "AccumulateGrad", call
+
+
+@pytest.mark.claim("autograd.graph.leaves")
+@given(array=float_arrays(), requires=st.booleans())
+def test_user_tensors_are_leaves_and_results_are_not(device, array, requires):
+    x = torch.tensor(array, dtype=torch.float32, device=device, requires_grad=requires)
+    assert x.is_leaf
+    assert x.grad_fn is None
+    assert x.requires_grad == requires
+    y = x * 2 + 1
+    assert y.is_leaf == (not requires), f"(x * 2 + 1).is_leaf with x.requires_grad={requires}"
+    assert (y.grad_fn is None) == (not requires)
+    assert y.requires_grad == requires
+    assert (x.detach() * 2).is_leaf  # nothing to record: a leaf that does not require grad
+
+
+@pytest.mark.claim("autograd.requires-grad.floating-only")
+@given(dtype=st.sampled_from(SHARED_DTYPES))
+def test_only_floating_and_complex_tensors_can_require_grad(device, dtype):
+    make = lambda: torch.empty(2, dtype=torch_dtype(dtype), device=device)  # noqa: E731
+    if dtype.kind in "fc":
+        assert make().requires_grad_().requires_grad
+        assert torch.zeros(2, dtype=torch_dtype(dtype), device=device, requires_grad=True).is_leaf
+        return
+    with pytest.raises(RuntimeError, match="can require gradients"):
+        torch.zeros(2, dtype=torch_dtype(dtype), device=device, requires_grad=True)
+    tensor = make()
+    with pytest.raises(RuntimeError, match="can require gradients"):
+        tensor.requires_grad_()
+    assert not tensor.requires_grad, f"{dtype.name} tensor kept requires_grad after refusing it"
+
+
+@pytest.mark.claim("autograd.requires-grad.flag-in-place")
+@given(array=float_arrays(), flags=st.lists(st.booleans(), max_size=4))
+def test_requires_grad_underscore_sets_the_flag_on_the_same_tensor(device, array, flags):
+    a = torch.tensor(array, dtype=torch.float32, device=device)
+    assert not a.requires_grad  # the attribute's default
+    assert a.requires_grad_() is a
+    assert a.requires_grad
+    for flag in flags:
+        assert a.requires_grad_(flag) is a, f"requires_grad_({flag})"
+        assert a.requires_grad == flag, f"requires_grad_({flag})"
+    a.requires_grad_(True)
+    b = (a * a).sum()
+    assert type(b.grad_fn).__name__ == "SumBackward0"
+
+
+@pytest.mark.claim("autograd.requires-grad.flag-in-place")
+def test_requires_grad_underscore_refuses_a_non_leaf(device):
+    y = torch.ones(2, device=device, requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="only change requires_grad flags of leaf variables"):
+        y.requires_grad_(False)
+
+
+# Worked examples -----------------------------------------------------------------------------
+
+
+@pytest.mark.claim("autograd.example.mean-of-squares")
+@given(
+    array=float_arrays(shapes(max_dims=3, min_side=1, max_side=4)),
+    dtype=st.sampled_from(FLOAT_DTYPES),
+)
+def test_mean_of_three_squares_has_gradient_six_y_over_n(device, array, dtype):
+    x = leaf(array, device, dtype)
+    out = ((x + 2) * (x + 2) * 3).mean()
+    out.backward()
+    expected = 6 * (array + 2) / array.size  # d/dx_i of (1/n) sum 3 (x_i + 2)^2
+    torch.testing.assert_close(
+        x.grad.cpu(),
+        as_float64(expected).to(dtype),
+        msg=lambda m: f"mean(3 (x + 2)^2) for x = {array.tolist()}: {m}",
+    )
+
+
+@pytest.mark.claim("autograd.example.mean-of-squares")
+def test_notes_002_mean_of_squares_is_four_and_a_half(device):
+    x = torch.ones(2, 2, device=device, requires_grad=True)
+    y = x + 2
+    z = y * y * 3
+    out = z.mean()
+    assert z.tolist() == [[27.0, 27.0], [27.0, 27.0]]
+    assert out.item() == 27.0
+    out.backward()
+    assert x.grad.tolist() == [[4.5, 4.5], [4.5, 4.5]]  # 6 * 3 / 4
+
+
+@pytest.mark.claim("autograd.example.affine-leaves")
+@given(w=small_floats, b=small_floats, x=small_floats, dtype=st.sampled_from(FLOAT_DTYPES))
+def test_w_gets_x_and_b_gets_one(device, w, b, x, dtype):
+    weight = torch.tensor([w], dtype=dtype, device=device, requires_grad=True)
+    bias = torch.tensor([b], dtype=dtype, device=device, requires_grad=True)
+    data = torch.tensor([x], dtype=dtype, device=device)
+    z = torch.add(torch.mul(weight, data), bias)
+    z.backward()
+    assert weight.grad.item() == x, f"z = {w} * {x} + {b}"
+    assert bias.grad.item() == 1.0, f"z = {w} * {x} + {b}"
+    assert data.grad is None
+    assert not data.requires_grad
+    assert data.is_leaf
+    assert type(z.grad_fn).__name__ == "AddBackward0"
+
+
+@pytest.mark.claim("autograd.example.jacobian-appendix")
+@given(
+    x=float_arrays(shapes(min_dims=1, max_dims=2, min_side=1)),
+    data=st.data(),
+    dtype=st.sampled_from(FLOAT_DTYPES),
+)
+def test_gradient_of_three_x_squared_minus_y_squared(device, x, data, dtype):
+    y = data.draw(float_arrays(x.shape), label="y")
+    v = data.draw(float_arrays(x.shape), label="v")
+    xt, yt = leaf(x, device, dtype), leaf(y, device, dtype)
+    q = 3 * xt**2 - yt**2
+    q.backward(gradient=torch.tensor(v, dtype=dtype, device=device))
+    call = f"Q = 3x^2 - y^2, x={x.tolist()}, y={y.tolist()}, Q.backward({v.tolist()})"
+    torch.testing.assert_close(xt.grad.cpu(), as_float64(6 * x * v).to(dtype), msg=call)
+    torch.testing.assert_close(yt.grad.cpu(), as_float64(-2 * y * v).to(dtype), msg=call)
+
+
+@pytest.mark.claim("autograd.example.jacobian-appendix")
+def test_notes_003_appendix_numbers(device):
+    x = torch.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y = torch.tensor([2.0, 3.0], device=device, requires_grad=True)
+    (3 * x**2 - y**2).backward(gradient=torch.tensor([1.0, 1.0], device=device))
+    assert x.grad.tolist() == [6.0, 12.0]
+    assert y.grad.tolist() == [-4.0, -6.0]
+    # the appendix's "6x^2" would give [6, 24]: the slip is visible in its own numbers
+    assert x.grad.tolist() != [6 * 1.0**2, 6 * 2.0**2]
+
+
+def doublings(norm: float, threshold: float = 1000.0) -> int:
+    """How many times notes 002's loop multiplies by 2: once, then while the norm < threshold."""
+    k = 1
+    while norm * 2**k < threshold:
+        k += 1
+    return k
+
+
+@pytest.mark.claim("autograd.example.doubling-loop")
+@given(
+    x=float_arrays((3,), st.floats(-2, 2, width=32).filter(lambda f: abs(f) >= 0.01)),
+    v=float_arrays((3,)),
+)
+def test_doubling_until_the_norm_passes_1000_scales_v_by_two_to_the_k(device, x, v):
+    xt = leaf(x, device)
+    y = xt * 2
+    k = 1
+    while y.detach().norm() < 1000:
+        y = y * 2
+        k += 1
+    assert k == doublings(float(np.linalg.norm(x))), f"x = {x.tolist()}"
+    y.backward(torch.tensor(v, dtype=torch.float32, device=device))
+    expected = torch.tensor(v, dtype=torch.float32) * 2**k  # exact: a power of two
+    assert torch.equal(xt.grad.cpu(), expected), f"x = {x.tolist()}, v = {v.tolist()}, k = {k}"
+
+
+# Accumulation --------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("autograd.accumulate.adds-into-grad")
+@given(
+    x=float_arrays(shapes(min_side=1, max_side=3), st.integers(-8, 8).map(float)),
+    k=st.integers(1, 5),
+)
+def test_k_backward_calls_give_k_times_the_gradient(device, x, k):
+    xt = leaf(x, device, torch.float64)
+    for _ in range(k):
+        (xt * xt).sum().backward()  # a fresh graph each time
+    assert torch.equal(xt.grad.cpu(), as_float64(k * 2 * x)), f"x = {x.tolist()}, k = {k}"
+    w = leaf(x, device, torch.float64)
+    loss = (w * w).sum()
+    for _ in range(k):
+        loss.backward(retain_graph=True)  # the same graph, kept
+    assert torch.equal(w.grad.cpu(), as_float64(k * 2 * x))
+
+
+@pytest.mark.claim("autograd.backward.graph-freed")
+def test_a_second_backward_through_saved_tensors_raises(device):
+    w = torch.ones(1, device=device, requires_grad=True)
+    z = w * torch.tensor([2.0], device=device) + 1  # MulBackward0 saves the 2
+    z.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        z.backward()
+    assert w.grad.item() == 2.0  # unchanged by the refused call
+    kept = w * torch.tensor([2.0], device=device)
+    kept.backward(retain_graph=True)
+    kept.backward()
+    assert w.grad.item() == 6.0
+
+
+@pytest.mark.claim("autograd.backward.graph-freed")
+def test_a_graph_that_saved_nothing_can_be_run_twice(device):
+    x = torch.ones(2, device=device, requires_grad=True)
+    total = (x + 2).sum()  # AddBackward0 and SumBackward0 save no tensor
+    total.backward()
+    total.backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
+def tiny_model(device, seed=0):
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return nn.Linear(3, 2).to(device)
+
+
+@pytest.mark.claim("autograd.zero-grad.none-since-2-0")
+@pytest.mark.parametrize("owner", ["optimizer", "module"])
+def test_zero_grad_sets_none_or_zeros(device, owner):
+    model = tiny_model(device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    zero_grad = optimizer.zero_grad if owner == "optimizer" else model.zero_grad
+    model(torch.ones(1, 3, device=device)).sum().backward()
+    zero_grad()
+    if torch_version() >= (2, 0):
+        assert all(p.grad is None for p in model.parameters()), f"{owner}.zero_grad()"
+    else:
+        assert all(torch.equal(p.grad, torch.zeros_like(p)) for p in model.parameters())
+    model(torch.ones(1, 3, device=device)).sum().backward()
+    zero_grad(set_to_none=False)
+    for p in model.parameters():
+        assert p.grad is not None, f"{owner}.zero_grad(set_to_none=False)"
+        assert torch.equal(p.grad, torch.zeros_like(p)), f"{owner}.zero_grad(set_to_none=False)"
+
+
+@pytest.mark.claim("autograd.zero-grad.stale-gradient")
+@given(
+    first=float_arrays((2, 3), st.integers(-4, 4).map(float)),
+    second=float_arrays((2, 3), st.integers(-4, 4).map(float)),
+)
+@settings(max_examples=25)
+def test_forgetting_zero_grad_adds_the_stale_gradient_to_the_step(device, first, second):
+    lr = 0.5
+
+    def one_step(forget: bool):
+        """Train on `first`, then take an SGD step on `second`, with or without zero_grad
+        between: the step's size per parameter, the gradient it used, and `first`'s gradient."""
+        model = tiny_model(device).double()
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+
+        def loss(batch):
+            return (model(torch.tensor(batch, device=device)) ** 2).sum()
+
+        loss(first).backward()
+        stale = [p.grad.clone() for p in model.parameters()]
+        if not forget:
+            optimizer.zero_grad()
+        fresh = torch.autograd.grad(loss(second), list(model.parameters()))  # leaves .grad alone
+        before = [p.detach().clone() for p in model.parameters()]
+        loss(second).backward()
+        used = [p.grad.clone() for p in model.parameters()]
+        optimizer.step()
+        moved = [b - p.detach() for b, p in zip(before, model.parameters(), strict=True)]
+        return moved, used, stale, fresh
+
+    kept, used_kept, _, fresh = one_step(forget=False)
+    forgot, used_forgot, stale, _ = one_step(forget=True)
+    call = f"SGD(lr={lr}) on batches {first.tolist()} then {second.tolist()}"
+    for k, f, uk, uf, s, g in zip(kept, forgot, used_kept, used_forgot, stale, fresh, strict=True):
+        assert torch.equal(uk, g), f"{call}: with zero_grad the step used another gradient"
+        assert torch.equal(uf, s + g), f"{call}: without zero_grad .grad is not stale + fresh"
+        torch.testing.assert_close(f - k, lr * s, msg=lambda m: f"{call}: {m}")
+
+
+# Non-scalar backward -------------------------------------------------------------------------
+
+
+@pytest.mark.claim("autograd.backward.scalar-only")
+@given(shape=shapes(min_dims=1, max_dims=3, min_side=1, max_side=3))
+def test_backward_without_gradient_needs_one_element(device, shape):
+    x = torch.ones(shape, device=device, requires_grad=True)
+    y = x * 2
+    if y.numel() == 1:
+        y.backward()  # a one-element tensor counts as a scalar, whatever its shape
+        assert x.grad.tolist() == torch.full(shape, 2.0).tolist()
+        return
+    with pytest.raises(
+        RuntimeError, match="grad can be implicitly created only for scalar outputs"
+    ):
+        y.backward()
+    assert x.grad is None
+
+
+@pytest.mark.claim("autograd.backward.vector-jacobian-product")
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=str)
+@given(case=smooth_functions())
+@settings(max_examples=50, deadline=None)
+def test_backward_with_gradient_is_j_transpose_v(device, dtype, case):
+    f, x, v = case
+    xt = leaf(x, device, dtype)
+    out = f(xt)
+    assert out.shape == v.shape
+    out.backward(gradient=torch.tensor(v, dtype=dtype, device=device))
+    expected = vjp(f, x, v)
+    jacobian_size = max(1.0, float(np.abs(numerical_jacobian(f, x)).sum(axis=0).max()))
+    tol = tolerance(dtype, device)
+    torch.testing.assert_close(
+        xt.grad.cpu(),
+        as_float64(expected).to(dtype),
+        rtol=tol,
+        atol=tol * jacobian_size,
+        msg=lambda m: f"f = {f}, x = {x.tolist()}, v = {v.tolist()}: {m}",
+    )
+
+
+@pytest.mark.claim("autograd.backward.vector-jacobian-product")
+@given(case=smooth_functions())
+@settings(max_examples=25, deadline=None)
+def test_gradcheck_agrees_on_the_same_functions(device, case):
+    f, x, _ = case
+    xt = torch.tensor(x, dtype=torch.float64, device=device, requires_grad=True)
+    assert torch.autograd.gradcheck(f, (xt,), eps=1e-6, atol=1e-5, rtol=1e-3), f"f = {f}"
+
+
+@pytest.mark.claim("autograd.backward.implicit-one")
+@given(case=smooth_functions(), dtype=st.sampled_from(FLOAT_DTYPES))
+@settings(max_examples=50)
+def test_backward_of_a_scalar_seeds_one(device, case, dtype):
+    f, x, _ = case
+    grads = []
+    for seed in (
+        None,
+        torch.tensor(1.0, dtype=dtype, device=device),
+        torch.tensor(1, device=device),
+    ):
+        xt = leaf(x, device, dtype)
+        out = f(xt).sum()
+        out.backward() if seed is None else out.backward(seed)
+        grads.append(xt.grad)
+    assert torch.equal(grads[0], grads[1]), f"f = {f}: backward() vs backward(tensor(1.))"
+    assert torch.equal(grads[0], grads[2]), f"f = {f}: backward() vs backward(tensor(1))"
+
+
+# Non-leaves ----------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("autograd.non-leaf.grad-is-none")
+@given(array=float_arrays(shapes(min_side=1, max_side=3)), keep=st.booleans())
+def test_non_leaf_grad_is_kept_only_with_retain_grad(device, array, keep):
+    x = leaf(array, device)
+    y = x * 2
+    if keep:
+        y.retain_grad()
+    (y * y).sum().backward()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        grad = y.grad
+    warned = [w for w in caught if "not a leaf Tensor" in str(w.message)]
+    if keep:
+        assert not warned, "y.retain_grad(); y.grad warned"
+        assert torch.equal(grad, 2 * y.detach()), "y.retain_grad(); y.grad"
+    else:
+        assert grad is None, "y.grad of a non-leaf"
+        assert warned, f"no warning on y.grad: {[str(w.message) for w in caught]}"
+        assert all(w.category is UserWarning for w in warned)
+    assert torch.equal(x.grad, 8 * x.detach())
+
+
+# Grad modes ----------------------------------------------------------------------------------
+
+
+@torch.no_grad()
+def doubler(x):
+    return x * 2
+
+
+@pytest.mark.claim("autograd.no-grad.context-and-decorator")
+@given(array=float_arrays())
+def test_no_grad_records_nothing(device, array):
+    x = leaf(array, device)
+    with torch.no_grad():
+        y = x * 2
+        assert not torch.is_grad_enabled()
+    assert torch.is_grad_enabled()
+    z = doubler(x)
+    for result, how in ((y, "with torch.no_grad()"), (z, "@torch.no_grad()")):
+        assert not result.requires_grad, how
+        assert result.grad_fn is None, how
+        assert result.is_leaf, how
+        assert torch.equal(result, x.detach() * 2), how
+    assert x.requires_grad
+    assert (x**2).requires_grad
+
+
+@pytest.mark.claim("autograd.no-grad.context-and-decorator")
+def test_no_grad_restores_the_mode_when_the_block_raises(device):
+    @torch.no_grad()
+    def failing(t):
+        raise ValueError(f"inside with grad mode {torch.is_grad_enabled()}")
+
+    with pytest.raises(ValueError, match="grad mode False"):
+        failing(torch.ones(1, device=device))
+    assert torch.is_grad_enabled()
+    with pytest.raises(ValueError, match="in the block"), torch.no_grad():
+        raise ValueError("in the block")
+    assert torch.is_grad_enabled()
+
+
+@pytest.mark.claim("autograd.enable-grad.inside-no-grad")
+def test_enable_grad_turns_recording_back_on(device):
+    x = torch.ones(2, device=device, requires_grad=True)
+
+    @torch.enable_grad()
+    def tracked(t):
+        return t * 2
+
+    with torch.no_grad():
+        with torch.enable_grad():
+            inner = x * 2
+        outer = x * 2
+        decorated = tracked(x)
+    assert inner.requires_grad
+    assert type(inner.grad_fn).__name__ == "MulBackward0"
+    assert decorated.requires_grad
+    assert not outer.requires_grad
+
+
+@pytest.mark.claim("autograd.set-grad-enabled.notes-table")
+def test_notes_003_set_grad_enabled_table(device):
+    x = torch.ones(2, 2, device=device, requires_grad=True)
+    try:
+        torch.set_grad_enabled(False)
+        y = x * 2
+        w = torch.ones(3, 3, device=device)
+        z = torch.ones(3, 3, device=device, requires_grad=True)
+    finally:
+        torch.set_grad_enabled(True)
+    m = x**2
+    table = {name: t.requires_grad for name, t in zip("xywzm", (x, y, w, z, m), strict=True)}
+    assert table == {"x": True, "y": False, "w": False, "z": True, "m": True}
+
+
+@pytest.mark.claim("autograd.set-grad-enabled.notes-table")
+@given(mode=st.booleans(), array=float_arrays())
+def test_set_grad_enabled_as_a_context_follows_its_argument(device, mode, array):
+    x = leaf(array, device)
+    before = torch.is_grad_enabled()
+    with torch.set_grad_enabled(mode):
+        assert torch.is_grad_enabled() == mode
+        y = x * 2
+    assert torch.is_grad_enabled() == before
+    assert y.requires_grad == mode, f"x * 2 under set_grad_enabled({mode})"
+
+    @torch.set_grad_enabled(mode)
+    def doubled(t):
+        return t * 2
+
+    assert doubled(x).requires_grad == mode, f"x * 2 in a function under @set_grad_enabled({mode})"
+    assert torch.is_grad_enabled() == before
+
+
+@pytest.mark.claim("autograd.detach.shares-storage")
+@given(array=float_arrays(shapes(min_side=1, max_side=4)))
+def test_detach_is_an_untracked_view_of_the_same_memory(device, array):
+    x = leaf(array, device)
+    y = x * 1  # a non-leaf, to detach from a graph
+    for source in (x, y):
+        d = source.detach()
+        assert not d.requires_grad
+        assert d.grad_fn is None
+        assert d.is_leaf
+        assert d.data_ptr() == source.data_ptr()
+        assert d.shape == source.shape
+        with torch.no_grad():
+            source.add_(1)  # seen through the detached tensor
+        assert torch.equal(d, source.detach())
+        assert not (d * 2).requires_grad
+
+
+@pytest.mark.claim("autograd.variable.plain-tensor")
+@given(array=float_arrays(), requires=st.booleans())
+def test_variable_returns_a_plain_tensor(device, array, requires):
+    from torch.autograd import Variable
+
+    t = torch.tensor(array, dtype=torch.float32, device=device)
+    v = Variable(t, requires_grad=requires)
+    assert type(v) is torch.Tensor, f"type(Variable(t)) is {type(v)}"
+    assert v.requires_grad == requires
+    assert v.is_leaf
+    assert torch.equal(v.detach(), t)
+    assert isinstance(t, Variable)  # every tensor passes isinstance(..., Variable)
+
+
+@pytest.mark.claim("autograd.inference-mode.inference-tensors")
+@given(array=float_arrays(shapes(min_side=1, max_side=3)))
+def test_inference_tensors_stay_out_of_autograd(device, array):
+    w = leaf(array, device)
+    with torch.inference_mode():
+        assert torch.is_inference_mode_enabled()
+        assert not torch.is_grad_enabled()
+        made = torch.tensor(array, dtype=torch.float32, device=device)
+        computed = w * 2
+    assert torch.is_grad_enabled()
+    assert not torch.is_inference_mode_enabled()
+    assert made.is_inference()
+    assert computed.is_inference()
+    assert not computed.requires_grad
+    assert not w.is_inference()
+    with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
+        w * made  # MulBackward0 would save `made`
+    with pytest.raises(RuntimeError, match="inference tensor"):
+        made.requires_grad_()
+    assert (w + made).requires_grad  # AddBackward0 saves nothing: allowed
+    ordinary = made.clone()  # outside inference mode: a normal tensor
+    (w * ordinary).sum().backward()
+    assert torch.equal(w.grad, ordinary)
+
+
+# Safety --------------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("autograd.saved-tensor.modified-raises")
+@given(
+    array=float_arrays(shapes(min_side=1, max_side=3)),
+    op=st.sampled_from(["add_", "mul_", "zero_"]),
+)
+def test_changing_a_saved_tensor_in_place_fails_backward(device, array, op):
+    x = leaf(array, device)
+    a = x * 1
+    b = a.exp()  # ExpBackward0 saves its output b
+    version = b._version
+    getattr(b, op)(*((1.0,) if op != "zero_" else ()))
+    assert b._version == version + 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        b.sum().backward()
+    assert x.grad is None, "a refused backward wrote a gradient"
+
+
+@pytest.mark.claim("autograd.saved-tensor.modified-raises")
+@given(array=float_arrays(shapes(min_side=1, max_side=3)))
+def test_changing_a_tensor_that_was_not_saved_is_fine(device, array):
+    x = leaf(array, device)
+    a = x * 1
+    c = a + 1  # AddBackward0 saves nothing
+    c.mul_(3)  # recorded: the graph now has MulBackward0 after AddBackward0
+    c.sum().backward()
+    assert torch.equal(x.grad, torch.full_like(x, 3.0))
+
+
+# Non-differentiable points -------------------------------------------------------------------
+
+
+@pytest.mark.claim("autograd.relu.zero-at-zero")
+@given(
+    array=float_arrays(elements=st.sampled_from([-1.5, -0.0, 0.0, 0.5, 2.0])),
+    dtype=st.sampled_from(FLOAT_DTYPES),
+)
+def test_relu_gradient_is_one_above_zero_and_zero_elsewhere(device, array, dtype):
+    expected = as_float64((array > 0).astype(np.float64)).to(dtype)
+    for name, relu in (
+        ("torch.relu", torch.relu),
+        ("F.relu", nn.functional.relu),
+        ("nn.ReLU()", nn.ReLU()),
+    ):
+        x = leaf(array, device, dtype)
+        relu(x).sum().backward()
+        assert torch.equal(x.grad.cpu(), expected), f"{name}'({array.tolist()})"
