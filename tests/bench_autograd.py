@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from tests.harness.bench_sizes import sized_for_the_run
+from tests.harness.torch_settings import seeded
 
 WIDTHS = [64, 256, 1024, 2048]
 BATCH = 128
@@ -33,8 +34,7 @@ def mlp_and_input(benchmark, size: int, device: str, backward: bool = False):
     """The MLP (seeded weights, the global RNG untouched), a constant input batch, and the FLOPs
     of one call recorded: a forward's, or twice that for a backward."""
     width = sized_for_the_run(benchmark, size, WIDTHS)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
+    with seeded(0):
         model = nn.Sequential(
             nn.Linear(width, width),
             nn.ReLU(),

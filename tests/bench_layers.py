@@ -24,6 +24,7 @@ import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
 from tests.harness.bench_sizes import sized_for_the_run
+from tests.harness.torch_settings import seeded
 
 BATCHES = [1, 16, 256, 4096]
 WIDTHS = [64, 256, 1024, 4096]
@@ -90,8 +91,7 @@ def bench_linear(benchmark, device, size):
     """`nn.Linear(w, w)` forward on `[256, w]`, for widths `w = size`."""
     width = sized_for_the_run(benchmark, size, WIDTHS)
     generator = torch.Generator().manual_seed(0)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
+    with seeded(0):
         layer = nn.Linear(width, width).to(device)
     x = torch.randn(LINEAR_ROWS, width, generator=generator).to(device)
     benchmark.extra_info["unit"] = "width"

@@ -16,6 +16,7 @@ from torch import nn
 
 from reference.autograd import numerical_jacobian, vjp
 from tests.harness.strategies import SHARED_DTYPES, shapes, torch_dtype
+from tests.harness.torch_settings import seeded
 from tests.harness.versions import torch_version
 
 FLOAT_DTYPES = (torch.float32, torch.float64)
@@ -342,8 +343,7 @@ def test_a_graph_that_saved_nothing_can_be_run_twice(device):
 
 
 def tiny_model(device, seed=0):
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(seed):
         return nn.Linear(3, 2).to(device)
 
 

@@ -22,6 +22,7 @@ from tests.harness.assertions import describe
 from tests.harness.devices import cuda_available
 from tests.harness.strategies import SHARED_DTYPES, arrays, shapes, torch_dtype
 from tests.harness.timing import cuda_synchronized_clock
+from tests.harness.torch_settings import seeded
 
 on_every_device = pytest.mark.devices("cpu", "cuda", "meta")
 on_cpu = pytest.mark.devices("cpu")
@@ -196,8 +197,7 @@ def test_meta_is_not_a_round_trip(device):
 
 
 def tiny_model(seed: int = 0) -> nn.Module:
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(seed):
         return nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
 
 
@@ -488,8 +488,7 @@ def test_the_same_seed_gives_the_same_numbers(device, seed, count):
     first = torch.randn(count, generator=torch.Generator().manual_seed(seed))
     second = torch.randn(count, generator=torch.Generator().manual_seed(seed))
     assert torch.equal(first, second), f"seed {seed}"
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(seed):
         global_first = torch.randn(count)
         torch.manual_seed(seed)
         assert torch.equal(torch.randn(count), global_first)

@@ -26,6 +26,7 @@ from tests.distributed_workers import (
     run_replicas,
     with_free_port,
 )
+from tests.harness.torch_settings import seeded
 
 BATCH, STEPS, LR = 8, 3, 0.1
 FLOAT64 = {"rtol": 1e-12, "atol": 1e-12}  # float64: two orders of summation, nothing more
@@ -37,8 +38,7 @@ def problem() -> tuple[dict, torch.Tensor, torch.Tensor]:
     generator = torch.Generator().manual_seed(7)
     inputs = torch.randn(BATCH, 3, generator=generator, dtype=torch.float64)
     targets = torch.randn(BATCH, 1, generator=generator, dtype=torch.float64)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
+    with seeded(0):
         state = make_model().state_dict()
     return state, inputs, targets
 

@@ -3,8 +3,6 @@ train and eval mode, and the shapes of Embedding, LSTM and Flatten."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import numpy as np
 import pytest
 import torch
@@ -24,6 +22,7 @@ from reference.conv import (
 from reference.nn import linear
 from tests.harness.assertions import describe
 from tests.harness.strategies import shapes
+from tests.harness.torch_settings import seeded
 
 on_every_device = pytest.mark.devices("cpu", "cuda", "meta")
 
@@ -52,15 +51,6 @@ def close(actual: torch.Tensor, expected: np.ndarray, device: str, call: str) ->
     )
 
 
-@contextmanager
-def seeded(device: str, seed: int):
-    """The global RNG of `device` (and the CPU) seeded with `seed` for a block, then restored."""
-    cuda = [torch.device(device).index or 0] if device == "cuda" else []
-    with torch.random.fork_rng(devices=cuda):
-        torch.manual_seed(seed)
-        yield
-
-
 # Linear ---------------------------------------------------------------------------------------
 
 
@@ -78,7 +68,7 @@ def test_linear_is_x_times_weight_transposed_plus_bias(device, lead, features, w
     x = data.draw(values((*lead, in_features)), label="x")
     weight = data.draw(values((out_features, in_features)), label="weight")
     bias = data.draw(values((out_features,)), label="bias") if with_bias else None
-    with seeded(device, 0):
+    with seeded(0, device):
         layer = nn.Linear(
             in_features, out_features, bias=with_bias, device=device, dtype=torch.float64
         )
@@ -99,7 +89,7 @@ def test_linear_is_x_times_weight_transposed_plus_bias(device, lead, features, w
 @settings(max_examples=25, deadline=None)
 @given(lead=shapes(max_dims=4, max_side=4), in_features=st.integers(1, 300))
 def test_linear_keeps_every_leading_dim(device, lead, in_features):
-    with seeded(device, 0):
+    with seeded(0, device):
         layer = nn.Linear(in_features, 7, device=device)
     got = layer(torch.zeros(*lead, in_features, device=device)).shape
     assert tuple(got) == (*lead, 7), f"nn.Linear({in_features}, 7) on shape {(*lead, in_features)}"
@@ -229,7 +219,7 @@ def test_a_dilated_kernel_counts_with_its_spread(device):
 )
 def test_conv_weight_is_out_by_in_over_groups_by_kernel(device, groups, per_group, kernel, bias):
     in_channels, out_channels = per_group[0] * groups, per_group[1] * groups
-    with seeded(device, 0):
+    with seeded(0, device):
         layer = nn.Conv2d(
             in_channels, out_channels, kernel, groups=groups, bias=bias, device=device
         )
@@ -323,7 +313,7 @@ def test_an_rgb_kernel_adds_its_three_channel_sums(device):
 
 
 def notes_004_network(device):
-    with seeded(device, 0):
+    with seeded(0, device):
         return nn.ModuleDict(
             {
                 "conv1": nn.Conv2d(in_channels=1, out_channels=6, kernel_size=5, device=device),
@@ -397,7 +387,7 @@ def test_notes_003_lenet_on_32x32x3(device):
         sizes.append(make(sizes[-1]))
     assert sizes == [32, 28, 14, 10, 5]
     assert 32 * sizes[-1] * sizes[-1] == 800
-    with seeded(device, 0):
+    with seeded(0, device):
         conv_block = nn.Sequential(
             nn.Conv2d(3, 16, 5, device=device),
             nn.ReLU(inplace=True),
@@ -513,7 +503,7 @@ def test_notes_001_model_ends_in_a_4x4_average(device):
         sizes.append(conv_output_size(sizes[-1], 3, stride=2, padding=1))
     assert sizes == [28, 14, 7, 4]
     assert pool_output_size(4, 4) == 1
-    with seeded(device, 0):
+    with seeded(0, device):
         model = nn.Sequential(
             nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1, device=device),
             nn.ReLU(),
@@ -561,9 +551,9 @@ def test_dropout_in_train_zeroes_or_scales_each_element(device, p, x, seed):
     layer = nn.Dropout(p=p)
     assert layer.training
     xt = torch.tensor(x, device=device)
-    with seeded(device, seed):
+    with seeded(seed, device):
         out = layer(xt)
-    with seeded(device, seed):
+    with seeded(seed, device):
         again = layer(xt)
     call = f"nn.Dropout(p={p})({describe(x)}) with seed {seed}"
     assert torch.equal(out, again), f"{call} differs under the same seed"
@@ -578,13 +568,13 @@ def test_dropout_in_train_zeroes_or_scales_each_element(device, p, x, seed):
 @pytest.mark.parametrize("p", [0.1, 0.4, 0.9])
 def test_dropout_zeroes_about_a_fraction_p(device, p):
     n = 100_000
-    with seeded(device, 2024):
+    with seeded(2024, device):
         out = nn.Dropout(p)(torch.ones(n, device=device))
     zeroed = (out == 0).float().mean().item()
     sigma = (p * (1 - p) / n) ** 0.5
     assert abs(zeroed - p) < 6 * sigma, f"nn.Dropout({p}) zeroed a fraction {zeroed}"
     assert abs(out.mean().item() - 1) < 6 * sigma / (1 - p), "the mean is not kept"
-    with seeded(device, 0):
+    with seeded(0, device):
         assert (nn.Dropout(1.0)(torch.ones(8, device=device)) == 0).all()
     with pytest.raises(ValueError, match="between 0 and 1"):
         nn.Dropout(1.5)
@@ -677,7 +667,7 @@ def test_batch_norm_in_eval_uses_the_running_stats(device, x, stats):
 @pytest.mark.claim("layers.modes.eval-keeps-autograd")
 @pytest.mark.devices("cpu", "cuda")
 def test_eval_does_not_turn_off_autograd(device):
-    with seeded(device, 0):
+    with seeded(0, device):
         model = nn.Sequential(
             nn.Linear(4, 3, device=device), nn.BatchNorm1d(3, device=device), nn.Dropout(0.5)
         )
@@ -705,7 +695,7 @@ def test_eval_does_not_turn_off_autograd(device):
 @given(shape=shapes(max_dims=3, max_side=4), data=st.data())
 def test_embedding_appends_the_embedding_dim(device, shape, data):
     indices = data.draw(npst.arrays(np.int64, shape, elements=st.integers(0, 1)), label="indices")
-    with seeded(device, 0):
+    with seeded(0, device):
         embeds = nn.Embedding(2, 5, device=device)
     assert tuple(embeds.weight.shape) == (2, 5)
     out = embeds(torch.tensor(indices, device=device))
@@ -719,7 +709,7 @@ def test_embedding_appends_the_embedding_dim(device, shape, data):
 @pytest.mark.claim("layers.embedding.shapes")
 @pytest.mark.devices("cpu")
 def test_embedding_refuses_an_index_past_its_rows(device):
-    with seeded(device, 0):
+    with seeded(0, device):
         embeds = nn.Embedding(2, 5, device=device)
     with pytest.raises(IndexError, match="index out of range"):
         embeds(torch.tensor([0, 2], device=device))
@@ -740,7 +730,7 @@ def test_embedding_refuses_an_index_past_its_rows(device):
 )
 def test_lstm_shapes(device, sizes, batch, length, batch_first):
     input_dim, hidden_dim, n_layers = sizes
-    with seeded(device, 0):
+    with seeded(0, device):
         lstm = nn.LSTM(
             input_size=input_dim,
             hidden_size=hidden_dim,
@@ -762,7 +752,7 @@ def test_lstm_shapes(device, sizes, batch, length, batch_first):
 @pytest.mark.claim("layers.lstm.shapes")
 @pytest.mark.devices("cpu", "cuda")
 def test_lstm_output_is_the_last_layers_hidden_state_at_every_step(device):
-    with seeded(device, 0):
+    with seeded(0, device):
         lstm = nn.LSTM(3, 4, num_layers=2, batch_first=True, device=device)
         x = torch.randn(2, 5, 3, device=device)
     output, (h, _) = lstm(x)

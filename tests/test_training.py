@@ -18,6 +18,7 @@ from hypothesis.extra import numpy as npst
 
 from reference.metrics import confusion_matrix, num_correct, predicted_classes
 from reference.optim import adam_step, sgd_step
+from tests.harness.torch_settings import seeded
 
 # Small data for loop properties: a batch of 1 to 6 samples with 3 features and one target.
 VALUES = st.floats(-3.0, 3.0, allow_nan=False, allow_subnormal=False)
@@ -36,15 +37,14 @@ def batches(draw):
     return result
 
 
-def seeded(seed: int, build):
-    """`build()` with the global RNG seeded to `seed`, which is then put back as it was."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+def built_with_seed(seed: int, build):
+    """`build()` inside `seeded(seed)`: reproducible weights, the global RNG left alone."""
+    with seeded(seed):
         return build()
 
 
 def linear_model(device="cpu") -> torch.nn.Linear:
-    return seeded(0, lambda: torch.nn.Linear(3, 1).double().to(device))
+    return built_with_seed(0, lambda: torch.nn.Linear(3, 1).double().to(device))
 
 
 def flat(model: torch.nn.Module) -> torch.Tensor:
@@ -254,7 +254,7 @@ def saved_tensors_counter():
 def notes_004_loop(batches_of_data, accumulate_tensor: bool, backward: bool):
     """A loop over the batches, summing the loss as a tensor or as `loss.item()`; after each
     batch, the nodes reachable from the running total and the bytes of saved tensors held."""
-    model = seeded(
+    model = built_with_seed(
         0,
         lambda: torch.nn.Sequential(
             torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4)
@@ -342,7 +342,7 @@ def test_notes_000_regression_fits_the_parabola(device, seed):
     generator = torch.Generator().manual_seed(seed)
     x = torch.unsqueeze(torch.linspace(-1, 1, 100), dim=1)
     y = x.pow(2) + 0.2 * torch.rand(x.size(), generator=generator)
-    net = seeded(seed, lambda: Net(n_feature=1, n_hidden=10, n_output=1))
+    net = built_with_seed(seed, lambda: Net(n_feature=1, n_hidden=10, n_output=1))
     optimizer = torch.optim.SGD(net.parameters(), lr=0.2)
     loss_func = torch.nn.MSELoss()
     for _ in range(200):
@@ -383,7 +383,7 @@ def test_notes_000_classifier_reaches_the_bayes_accuracy(device, seed):
     # The best rule for these classes is the line x1 + x2 = 0; on this sample it gets:
     bayes_correct = num_correct(y.tolist(), (x.sum(1) < 0).long().tolist())
     assert bayes_correct >= 200 * BAYES_ACCURACY - 4, f"seed {seed}: an unusual sample"
-    net = seeded(seed, lambda: Net(n_feature=2, n_hidden=10, n_output=2))
+    net = built_with_seed(seed, lambda: Net(n_feature=2, n_hidden=10, n_output=2))
     optimizer = torch.optim.SGD(net.parameters(), lr=0.02)
     loss_func = torch.nn.CrossEntropyLoss()
     for step in range(1000):  # noqa: B007 (reported below)
@@ -408,7 +408,7 @@ def test_notes_003_linear_regression_recovers_w_2_and_b_5_5(device, seed):
     generator = torch.Generator().manual_seed(seed)
     x = torch.unsqueeze(torch.linspace(-1, 1, 40), dim=1)
     y = x * 2 + 5 + torch.rand(x.size(), generator=generator)
-    model = seeded(seed, lambda: torch.nn.Linear(1, 1))
+    model = built_with_seed(seed, lambda: torch.nn.Linear(1, 1))
     w0 = model.weight.item()
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-2)
     loss_func = torch.nn.MSELoss()
@@ -524,7 +524,7 @@ def test_notes_004_index_order_gives_the_transpose(device):
 
 
 def model_with_dropout_and_batchnorm() -> torch.nn.Module:
-    return seeded(
+    return built_with_seed(
         0,
         lambda: torch.nn.Sequential(
             torch.nn.Linear(4, 8),
@@ -558,8 +558,7 @@ def test_eval_makes_the_forward_pass_deterministic_and_keeps_running_stats(devic
     x = torch.arange(24, dtype=torch.float32, device=device).reshape(6, 4) / 10
     batchnorm = model[1]
     model.train()
-    with torch.random.fork_rng(devices=[0] if device == "cuda" else []):
-        torch.manual_seed(0)
+    with seeded(0, device):
         first, second = model(x), model(x)
     assert not torch.equal(first, second), "train(): two passes through Dropout agreed"
     assert batchnorm.num_batches_tracked.item() == 2
