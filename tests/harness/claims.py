@@ -4,7 +4,7 @@ A claim is written as
 
     ### `area.topic.what` — title
     - **Taught:** ...
-    - **Verdict:** holds | holds with caveat | changed in torch X.Y | not true
+    - **Verdict:** holds | holds with caveat | changed in torch X.Y (or torchvision X.Y) | not true
     - **Precisely:** ...
     - **Devices:** cpu, cuda
     - **Reference:** `reference.module.function` (or "none", with a reason)
@@ -26,7 +26,9 @@ _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _BACKTICKED = re.compile(r"`([^`]+)`")
 
 CLAIM_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_][a-z0-9_-]*){2,}$")
-VERDICT = re.compile(r"^(holds with caveat|holds|changed in torch \d+\.\d+|not true)\b")
+VERDICT = re.compile(
+    r"^(holds with caveat|holds|changed in (?:torch|torchvision) \d+\.\d+|not true)\b"
+)
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ def malformed_claims(claims: list[Claim]) -> list[str]:
         if not VERDICT.match(claim.verdict):
             problems.append(
                 f"{where}: Verdict {claim.verdict!r} is not one of holds, holds with caveat, "
-                "changed in torch X.Y, not true"
+                "changed in torch X.Y (or torchvision X.Y), not true"
             )
         unknown = [device for device in claim.devices if device not in KNOWN_DEVICES]
         if not claim.devices or unknown:
