@@ -1,0 +1,701 @@
+"""spec/serialization.md: saving and loading whole models and state dicts, partial loading,
+resuming training, map_location, storages and views, and hostile or broken files."""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import pickletools
+import subprocess
+import sys
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from reference.serialization import (
+    archive_records,
+    retag_location,
+    storage_locations,
+    storage_nbytes,
+)
+from tests.harness.strategies import arrays
+from tests.harness.torch_settings import seeded
+from tests.harness.versions import torch_version
+
+ON_CPU_AND_CUDA = pytest.mark.devices("cpu", "cuda")
+ON_CPU = pytest.mark.devices("cpu")
+SEEDS = st.integers(0, 2**31 - 1)
+WIDTHS = st.integers(1, 6)
+WEIGHTS_ONLY_DEFAULT_IS_TRUE = torch_version() >= (2, 6)
+PICKLE_OPCODES = {opcode.code.encode("latin-1") for opcode in pickletools.opcodes}
+NOT_AN_OPCODE = [bytes([b]) for b in range(256) if bytes([b]) not in PICKLE_OPCODES]
+
+
+class TwoLayer(nn.Module):
+    """Notes 003's `Net`: Linear(1, hidden), sigmoid, Linear(hidden, 1)."""
+
+    def __init__(self, hidden: int = 2):
+        super().__init__()
+        self.fc1 = nn.Linear(1, hidden)
+        self.fc2 = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        return self.fc2(torch.sigmoid(self.fc1(x)))
+
+
+class WithBuffers(nn.Module):
+    """A Linear, a BatchNorm1d (persistent running stats) and a non-persistent buffer."""
+
+    def __init__(self, width: int):
+        super().__init__()
+        self.fc = nn.Linear(width, width)
+        self.bn = nn.BatchNorm1d(width)
+        self.register_buffer("scale", torch.full((width,), 2.0), persistent=False)
+
+    def forward(self, x):
+        return self.bn(self.fc(x)) * self.scale
+
+
+class Payload:
+    """A pickle that opens (creates) a file when it is unpickled: code run by loading."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+class Config:
+    """A plain object, rebuilt by pickle from its class and its `__dict__`."""
+
+    def __init__(self, lr: float):
+        self.lr = lr
+
+
+class Other:
+    def __init__(self):
+        self.flag = True
+
+
+def built_with_seed(seed: int, build, device: str = "cpu"):
+    """`build()` with its random initialisation drawn from `seed`, global RNG untouched."""
+    with seeded(seed):
+        return build().to(device)
+
+
+def saved(obj) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    return buffer.getvalue()
+
+
+def loaded(raw: bytes, **kwargs):
+    return torch.load(io.BytesIO(raw), **kwargs)
+
+
+def inputs(width: int, device: str):
+    """A batch of `width`-wide rows of small integers, as float32."""
+    shape = st.tuples(st.integers(2, 4), st.just(width))
+    return arrays(dtype=np.float32, shape=shape).map(lambda a: torch.tensor(a, device=device))
+
+
+def bitwise_equal(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return a.dtype == b.dtype and a.shape == b.shape and torch.equal(a, b)
+
+
+def same_state(a: dict, b: dict) -> bool:
+    return list(a) == list(b) and all(bitwise_equal(a[k], b[k]) for k in a)
+
+
+def cloned_state(module: nn.Module) -> dict[str, torch.Tensor]:
+    return {name: tensor.clone() for name, tensor in module.state_dict().items()}
+
+
+# Whole model ---------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("serialization.whole-model.needs-weights-only-false")
+@ON_CPU_AND_CUDA
+def test_a_whole_model_loads_only_with_weights_only_false(device, tmp_path):
+    net = built_with_seed(0, TwoLayer, device)
+    path = tmp_path / "mynet.pt"
+    torch.save(net, path)
+    x = torch.linspace(0, 1, 10, device=device).reshape(10, 1)
+
+    with pytest.raises(pickle.UnpicklingError, match="TwoLayer") as refused:
+        torch.load(path, weights_only=True)
+    assert "weights_only" in str(refused.value), str(refused.value)
+
+    if WEIGHTS_ONLY_DEFAULT_IS_TRUE:  # torch >= 2.6: the default is weights_only=True
+        with pytest.raises(pickle.UnpicklingError, match="TwoLayer"):
+            torch.load(path)
+    else:  # torch < 2.6: the default was weights_only=False (with a FutureWarning from 2.4)
+        default_result = torch.load(path)
+        assert type(default_result) is TwoLayer
+
+    net2 = torch.load(path, weights_only=False)
+    assert type(net2) is TwoLayer
+    assert net2 is not net
+    assert net2.fc1.weight.device == net.fc1.weight.device
+    with torch.no_grad():
+        assert bitwise_equal(net2(x), net(x)), "torch.load(path, weights_only=False)(x) differs"
+
+    # The other correct way: the state dict, which the default accepts on every version.
+    torch.save(net.state_dict(), tmp_path / "mynet-wts.pt")
+    net3 = built_with_seed(1, TwoLayer, device)
+    net3.load_state_dict(torch.load(tmp_path / "mynet-wts.pt", weights_only=True))
+    with torch.no_grad():
+        assert bitwise_equal(net3(x), net(x))
+
+
+@pytest.mark.claim("serialization.whole-model.class-by-reference")
+@ON_CPU
+def test_a_whole_model_pickles_its_class_by_module_and_name(device, monkeypatch):
+    raw = saved(built_with_seed(0, TwoLayer))
+    pickled = archive_records(raw)["data.pkl"]
+    assert b"tests.test_serialization\nTwoLayer\n" in pickled, "the class is not named by reference"
+    assert b"def forward" not in pickled, "the code of forward was pickled"
+
+    module = sys.modules[__name__]
+    removed = module.TwoLayer
+    del module.TwoLayer
+    try:
+        with pytest.raises(AttributeError, match="TwoLayer"):
+            loaded(raw, weights_only=False)
+    finally:
+        module.TwoLayer = removed
+    assert type(loaded(raw, weights_only=False)) is TwoLayer  # back in place, it loads again
+
+    # The code is the class's as it is when loading: a changed forward is used silently.
+    monkeypatch.setattr(TwoLayer, "forward", lambda self, x: torch.zeros_like(x))
+    assert torch.equal(loaded(raw, weights_only=False)(torch.ones(3, 1)), torch.zeros(3, 1))
+
+
+@pytest.mark.claim("serialization.whole-model.class-by-reference")
+@pytest.mark.slow  # a second Python that imports torch: about two seconds
+@ON_CPU
+def test_a_whole_model_does_not_load_where_its_module_cannot_be_imported(device, tmp_path):
+    path = tmp_path / "mynet.pt"
+    torch.save(built_with_seed(0, TwoLayer), path)
+    script = f"import torch; torch.load({str(path)!r}, weights_only=False)"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    # From tmp_path (not the repository root), the package `tests` is not importable.
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert run.returncode != 0, f"{script} loaded a TwoLayer without its module"
+    assert "ModuleNotFoundError: No module named 'tests'" in run.stderr, run.stderr[-2000:]
+
+
+# State dict ----------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("serialization.state-dict.contents")
+@ON_CPU_AND_CUDA
+@settings(deadline=None, max_examples=30)
+@given(width=WIDTHS, seed=SEEDS)
+def test_a_state_dict_maps_dotted_names_to_parameters_and_persistent_buffers(device, width, seed):
+    net = built_with_seed(seed, lambda: WithBuffers(width), device)
+    state = net.state_dict()
+    assert isinstance(state, OrderedDict)
+    assert list(state) == [
+        "fc.weight",
+        "fc.bias",
+        "bn.weight",
+        "bn.bias",
+        "bn.running_mean",
+        "bn.running_var",
+        "bn.num_batches_tracked",
+    ], f"WithBuffers({width}).state_dict() keys"
+    assert "scale" not in state  # registered with persistent=False
+    assert dict(net.named_buffers())["scale"] is not None
+    assert state["bn.num_batches_tracked"].dtype == torch.int64
+    for name, param in net.named_parameters():
+        # Detached tensors over the parameters' own memory: not copies.
+        assert not state[name].requires_grad
+        assert state[name].data_ptr() == param.data_ptr(), f"state_dict()[{name!r}] is a copy"
+    with torch.no_grad():
+        net.fc.weight.add_(1)
+    assert torch.equal(state["fc.weight"], net.fc.weight), "state_dict() did not follow training"
+
+
+@pytest.mark.claim("serialization.state-dict.round-trip")
+@ON_CPU_AND_CUDA
+@settings(deadline=None, max_examples=15)
+@given(width=WIDTHS, seeds=st.tuples(SEEDS, SEEDS), data=st.data())
+def test_a_state_dict_round_trip_gives_bitwise_equal_outputs(device, width, seeds, data):
+    x = data.draw(inputs(width, device), label="x")
+    net = built_with_seed(seeds[0], lambda: WithBuffers(width), device)
+    net.train()
+    net(x)  # one batch in train mode moves BatchNorm's running stats away from (0, 1)
+    net.eval()
+    raw = saved(net.state_dict())
+
+    fresh = built_with_seed(seeds[1], lambda: WithBuffers(width), device).eval()
+    result = fresh.load_state_dict(loaded(raw))
+    assert (result.missing_keys, result.unexpected_keys) == ([], [])
+    assert same_state(fresh.state_dict(), net.state_dict())
+    with torch.no_grad():
+        assert bitwise_equal(fresh(x), net(x)), f"WithBuffers({width}) after load_state_dict"
+
+
+@pytest.mark.claim("serialization.state-dict.faster-and-smaller")
+@ON_CPU
+@settings(deadline=None, max_examples=20)
+@given(hidden=st.integers(1, 4096), seed=SEEDS)
+def test_a_state_dict_file_is_smaller_by_a_constant_not_a_factor(device, hidden, seed):
+    net = built_with_seed(seed, lambda: TwoLayer(hidden))
+    parameter_bytes = sum(p.numel() * p.element_size() for p in net.parameters())
+    whole, state = len(saved(net)), len(saved(net.state_dict()))
+    assert parameter_bytes < state < whole, (hidden, parameter_bytes, state, whole)
+    # The same storages, aligned the same way: what differs is the pickled module objects.
+    assert storage_nbytes(saved(net)) == storage_nbytes(saved(net.state_dict()))
+    assert whole - state < 4096, f"TwoLayer({hidden}): whole {whole} B, state dict {state} B"
+
+
+# Partial loading -----------------------------------------------------------------------------
+
+
+class Backbone(nn.Module):
+    def __init__(self, classes: int = 3):
+        super().__init__()
+        self.features = nn.Linear(4, 5)
+        self.head = nn.Linear(5, classes)
+
+
+class Smaller(nn.Module):
+    """Backbone's features, without the head, plus a layer of its own."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Linear(4, 5)
+        self.extra = nn.Linear(5, 2)
+
+
+@pytest.mark.claim("serialization.partial.filter-and-update")
+@ON_CPU_AND_CUDA
+@settings(deadline=None, max_examples=30)
+@given(seeds=st.tuples(SEEDS, SEEDS))
+def test_filtering_the_pretrained_dict_to_known_keys_loads_what_matches(device, seeds):
+    pretrained = built_with_seed(seeds[0], Backbone, device)
+    pretrained_dict = loaded(saved(pretrained.state_dict()))
+    my_net = built_with_seed(seeds[1], Smaller, device)
+    extra_before = cloned_state(my_net.extra)
+
+    model_dict = my_net.state_dict()
+    pretrained_dict = {k: v for k, v in pretrained_dict.items() if k in model_dict}
+    model_dict.update(pretrained_dict)
+    result = my_net.load_state_dict(model_dict)  # notes 001, strict=True
+
+    assert sorted(pretrained_dict) == ["features.bias", "features.weight"]
+    assert (result.missing_keys, result.unexpected_keys) == ([], [])
+    assert same_state(my_net.features.state_dict(), pretrained.features.state_dict())
+    assert same_state(my_net.extra.state_dict(), extra_before), "a layer not in the file changed"
+
+
+@pytest.mark.claim("serialization.partial.strict-reports-keys")
+@ON_CPU_AND_CUDA
+@settings(deadline=None, max_examples=30)
+@given(seeds=st.tuples(SEEDS, SEEDS))
+def test_strict_false_returns_the_keys_and_strict_true_names_them(device, seeds):
+    source = built_with_seed(seeds[0], Backbone, device).state_dict()
+    my_net = built_with_seed(seeds[1], Smaller, device)
+
+    result = my_net.load_state_dict(source, strict=False)
+    assert result.missing_keys == ["extra.weight", "extra.bias"], result
+    assert result.unexpected_keys == ["head.weight", "head.bias"], result
+    assert result == (["extra.weight", "extra.bias"], ["head.weight", "head.bias"])
+
+    with pytest.raises(RuntimeError, match="Error\\(s\\) in loading state_dict") as raised:
+        built_with_seed(seeds[1], Smaller, device).load_state_dict(source)
+    message = str(raised.value)
+    assert "Missing key(s)" in message, message
+    assert "Unexpected key(s)" in message, message
+    for key in ("extra.weight", "extra.bias", "head.weight", "head.bias"):
+        assert f'"{key}"' in message, f"load_state_dict(strict=True) does not name {key}"
+
+
+@pytest.mark.claim("serialization.partial.failed-load-half-loads")
+@ON_CPU_AND_CUDA
+@settings(deadline=None, max_examples=30)
+@given(seeds=st.tuples(SEEDS, SEEDS), strict=st.booleans(), classes=st.sampled_from([2, 4, 7]))
+def test_a_shape_mismatch_raises_after_copying_what_matched(device, seeds, strict, classes):
+    source = built_with_seed(seeds[0], lambda: Backbone(classes), device).state_dict()
+    net = built_with_seed(seeds[1], Backbone, device)  # 3 classes: the head does not fit
+    before = cloned_state(net)
+
+    with pytest.raises(RuntimeError, match=r"size mismatch for head\.weight") as raised:
+        net.load_state_dict(source, strict=strict)
+    assert "size mismatch for head.bias" in str(raised.value)
+    assert "features" not in str(raised.value)
+
+    after = net.state_dict()
+    for key in ("features.weight", "features.bias"):  # matched: already copied in
+        assert bitwise_equal(after[key], source[key]), f"{key} was not copied before the raise"
+    for key in ("head.weight", "head.bias"):  # mismatched: left as they were
+        assert bitwise_equal(after[key], before[key]), f"{key} changed though it did not fit"
+
+
+@pytest.mark.claim("serialization.partial.failed-load-half-loads")
+@ON_CPU_AND_CUDA
+@settings(deadline=None, max_examples=30)
+@given(seeds=st.tuples(SEEDS, SEEDS))
+def test_a_missing_key_under_strict_raises_after_copying_the_rest(device, seeds):
+    source = built_with_seed(seeds[0], Backbone, device).state_dict()
+    del source["head.bias"]
+    net = built_with_seed(seeds[1], Backbone, device)
+    bias_before = net.head.bias.detach().clone()
+    with pytest.raises(RuntimeError, match=r'Missing key\(s\) in state_dict: "head\.bias"'):
+        net.load_state_dict(source, strict=True)
+    for key, value in source.items():
+        assert bitwise_equal(net.state_dict()[key], value), f"{key} was not copied"
+    assert bitwise_equal(net.head.bias, bias_before)
+
+
+@pytest.mark.claim("serialization.partial.failed-load-half-loads")
+@ON_CPU_AND_CUDA
+@settings(deadline=None, max_examples=30)
+@given(seeds=st.tuples(SEEDS, SEEDS))
+def test_checking_shapes_first_or_loading_into_a_fresh_instance_is_safe(device, seeds):
+    source = built_with_seed(seeds[0], lambda: Backbone(7), device).state_dict()
+    net = built_with_seed(seeds[1], Backbone, device)
+    before = cloned_state(net)
+
+    # Safe pattern 1: keep only the entries whose name and shape fit; the rest stay.
+    own = net.state_dict()
+    fitting = {k: v for k, v in source.items() if k in own and v.shape == own[k].shape}
+    result = net.load_state_dict(fitting, strict=False)
+    assert result.missing_keys == ["head.weight", "head.bias"]
+    assert bitwise_equal(net.features.weight, source["features.weight"])
+    assert bitwise_equal(net.head.weight, before["head.weight"])
+
+    # Safe pattern 2: load into a fresh instance, and keep it only if the load succeeded.
+    candidate = built_with_seed(seeds[1], Backbone, device)
+    with pytest.raises(RuntimeError):
+        candidate.load_state_dict(source)
+    assert same_state(built_with_seed(seeds[1], Backbone, device).state_dict(), before)
+
+
+# Resuming ------------------------------------------------------------------------------------
+
+
+def train(net, optimizer, x, y, steps: int) -> None:
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = ((net(x) - y) ** 2).sum() / 2
+        loss.backward()
+        optimizer.step()
+
+
+@pytest.mark.claim("serialization.resume.bitwise")
+@ON_CPU_AND_CUDA
+@settings(deadline=None, max_examples=5)
+@given(seeds=st.tuples(SEEDS, SEEDS), total=st.integers(2, 5), data=st.data())
+def test_resuming_from_model_and_adam_state_dicts_equals_never_stopping(device, seeds, total, data):
+    stop = data.draw(st.integers(1, total - 1), label="stop")
+    x = torch.linspace(0, 1, 10, device=device).reshape(10, 1)  # notes 003
+    y = x * x - 0.5 * x + 1.5625
+
+    def fresh(seed):
+        net = built_with_seed(seed, lambda: TwoLayer(4), device)
+        return net, torch.optim.Adam(net.parameters(), lr=0.1)
+
+    straight, straight_opt = fresh(seeds[0])
+    train(straight, straight_opt, x, y, stop)
+    raw = saved(
+        {"model": straight.state_dict(), "optimizer": straight_opt.state_dict(), "epoch": stop}
+    )
+
+    checkpoint = loaded(raw)  # weights_only=True: tensors, dicts, ints, floats
+    resumed, resumed_opt = fresh(seeds[1])
+    resumed.load_state_dict(checkpoint["model"])
+    resumed_opt.load_state_dict(checkpoint["optimizer"])
+    restarted, restarted_opt = fresh(seeds[1])  # the notes' way: the model, a new Adam
+    restarted.load_state_dict(checkpoint["model"])
+
+    for step in range(checkpoint["epoch"] + 1, total + 1):  # step for step, never stopping
+        for net, optimizer in ((straight, straight_opt), (resumed, resumed_opt)):
+            train(net, optimizer, x, y, 1)
+        train(restarted, restarted_opt, x, y, 1)
+        assert same_state(resumed.state_dict(), straight.state_dict()), (
+            f"Adam, stopped after step {stop} and resumed: parameters differ after step {step}"
+        )
+        pairs = zip(resumed.parameters(), straight.parameters(), strict=True)
+        for ours, theirs in ((resumed_opt.state[a], straight_opt.state[b]) for a, b in pairs):
+            for key in ("exp_avg", "exp_avg_sq", "step"):
+                assert bitwise_equal(ours[key], theirs[key]), f"Adam {key!r} after step {step}"
+
+    # Without the optimizer's state, Adam restarts its moments and step count: the run differs.
+    assert not same_state(restarted.state_dict(), straight.state_dict())
+
+
+# Devices -------------------------------------------------------------------------------------
+
+
+def cuda_saved_file(tmp_path, device: str) -> bytes:
+    """A file whose storages are tagged cuda:0: saved from CUDA where there is one, else saved
+    on the CPU with its location tag rewritten (reference.serialization.retag_location)."""
+    state = {"weight": torch.arange(6.0).reshape(2, 3), "step": torch.tensor(3)}
+    if device == "cuda":
+        raw = saved({k: v.to("cuda:0") for k, v in state.items()})
+    else:
+        raw = retag_location(saved(state), "cpu", "cuda:0")
+    assert set(storage_locations(raw).values()) == {"cuda:0"}
+    return raw
+
+
+@pytest.mark.claim("serialization.devices.map-location")
+@ON_CPU_AND_CUDA
+@pytest.mark.parametrize("weights_only", [True, False])
+def test_map_location_loads_a_cuda_saved_file_on_the_cpu(device, tmp_path, weights_only):
+    raw = cuda_saved_file(tmp_path, device)
+    path = tmp_path / "cuda.pt"
+    path.write_bytes(raw)
+    for map_location in ("cpu", torch.device("cpu"), {"cuda:0": "cpu"}):
+        state = torch.load(path, map_location=map_location, weights_only=weights_only)
+        assert state["weight"].device.type == "cpu", f"map_location={map_location!r}"
+        assert state["weight"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+        assert state["step"].item() == 3
+
+    if torch.cuda.is_available():
+        state = torch.load(path, weights_only=weights_only)
+        assert state["weight"].device == torch.device("cuda:0")
+    else:
+        with pytest.raises(RuntimeError, match="map_location") as raised:
+            torch.load(path, weights_only=weights_only)
+        assert "torch.cuda.is_available() is False" in str(raised.value)
+
+
+# Storage and views ---------------------------------------------------------------------------
+
+
+@st.composite
+def slices(draw):
+    """A base length and a non-empty [start, stop) inside it."""
+    length = draw(st.integers(2, 2000))
+    start = draw(st.integers(0, length - 1))
+    stop = draw(st.integers(start + 1, length))
+    return length, start, stop
+
+
+@pytest.mark.claim("serialization.storage.view-saves-whole-storage")
+@ON_CPU_AND_CUDA
+@settings(deadline=None, max_examples=30)
+@given(cut=slices())
+def test_saving_a_view_saves_its_whole_storage_and_a_clone_does_not(device, cut):
+    length, start, stop = cut
+    base = torch.arange(length, dtype=torch.float32, device=device)
+    view = base[start:stop]
+
+    raw = saved(view)
+    assert storage_nbytes(raw) == {"0": 4 * length}, f"torch.save(arange({length})[{start}:{stop}])"
+    back = loaded(raw)
+    assert back.untyped_storage().nbytes() == 4 * length
+    assert back.storage_offset() == start
+    assert bitwise_equal(back, view)
+
+    compact = saved(view.clone())
+    assert storage_nbytes(compact) == {"0": 4 * (stop - start)}
+    assert bitwise_equal(loaded(compact), view)
+    assert len(raw) - len(compact) >= 4 * (length - (stop - start)) - 64  # 64: record alignment
+
+
+@pytest.mark.claim("serialization.storage.views-stay-views")
+@ON_CPU_AND_CUDA
+@settings(deadline=None, max_examples=30)
+@given(first=slices(), second=st.data())
+def test_views_saved_together_share_one_storage_after_loading(device, first, second):
+    length, start, stop = first
+    other_start = second.draw(st.integers(0, length - 1), label="other_start")
+    base = torch.arange(length, dtype=torch.float32, device=device)
+    a, b = base[start:stop], base[other_start:]
+
+    together = loaded(saved({"a": a, "b": b}))
+    assert storage_nbytes(saved({"a": a, "b": b})) == {"0": 4 * length}  # one storage, once
+    la, lb = together["a"], together["b"]
+    assert la.untyped_storage().data_ptr() == lb.untyped_storage().data_ptr()
+    assert (la.storage_offset(), lb.storage_offset()) == (start, other_start)
+    la.fill_(-1.0)  # a write through one is seen through the other, where they overlap
+    overlap = range(max(start, other_start), stop)
+    expected = [-1.0 if i in overlap else float(i) for i in range(other_start, length)]
+    assert lb.tolist() == expected, (
+        f"arange({length}): b = base[{other_start}:] after a = base[{start}:{stop}] was filled"
+    )
+
+    apart_a, apart_b = loaded(saved(a)), loaded(saved(b))  # saved apart: two storages
+    assert apart_a.untyped_storage().data_ptr() != apart_b.untyped_storage().data_ptr()
+
+
+# Hostile files -------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("serialization.hostile.reduce-refused")
+@ON_CPU
+def test_weights_only_refuses_a_reduce_payload_and_nothing_runs(device, tmp_path):
+    marker = tmp_path / "marker"
+    path = tmp_path / "hostile.pt"
+    torch.save({"weight": torch.ones(2), "payload": Payload(str(marker))}, path)
+    assert not marker.exists(), "saving ran the payload"
+
+    with pytest.raises(pickle.UnpicklingError, match="open") as refused:
+        torch.load(path, weights_only=True)
+    assert "weights_only" in str(refused.value) or "Weights only" in str(refused.value)
+    assert not marker.exists(), "torch.load(weights_only=True) ran the payload"
+    if WEIGHTS_ONLY_DEFAULT_IS_TRUE:
+        with pytest.raises(pickle.UnpicklingError):
+            torch.load(path)
+        assert not marker.exists(), "torch.load(path) (default weights_only) ran the payload"
+    # Allow-listing the class does not allow `open`, which is what the pickle names.
+    with safe_globals_or_skip([Payload]), pytest.raises(pickle.UnpicklingError, match="open"):
+        torch.load(path, weights_only=True)
+    assert not marker.exists()
+
+    # The other side: the payload is real, and weights_only=False runs it.
+    state = torch.load(path, weights_only=False)
+    assert marker.exists(), "weights_only=False did not run __reduce__'s callable"
+    assert not isinstance(state["payload"], Payload)  # what came back is open()'s result
+    state["payload"].close()
+
+
+def safe_globals_or_skip(classes):
+    if not hasattr(torch.serialization, "safe_globals"):  # torch 2.5
+        pytest.skip("torch.serialization.safe_globals arrived in torch 2.5")
+    return torch.serialization.safe_globals(classes)
+
+
+@pytest.mark.claim("serialization.hostile.safe-globals")
+@ON_CPU
+def test_safe_globals_lets_exactly_the_listed_class_through(device):
+    raw = saved({"config": Config(0.1), "weight": torch.ones(2)})
+    both = saved({"config": Config(0.1), "other": Other()})
+    with pytest.raises(pickle.UnpicklingError, match="Config"):
+        loaded(raw, weights_only=True)
+
+    with safe_globals_or_skip([Config]):
+        state = loaded(raw, weights_only=True)
+        assert type(state["config"]) is Config
+        assert state["config"].lr == 0.1
+        assert torch.equal(state["weight"], torch.ones(2))
+        with pytest.raises(pickle.UnpicklingError, match="Other"):
+            loaded(both, weights_only=True)
+
+    with pytest.raises(pickle.UnpicklingError, match="Config"):  # the block's list is gone
+        loaded(raw, weights_only=True)
+
+
+@pytest.mark.claim("serialization.hostile.safe-globals")
+@ON_CPU
+def test_add_safe_globals_changes_process_wide_state(device):
+    serialization = torch.serialization
+    if not hasattr(serialization, "add_safe_globals"):  # torch 2.4
+        pytest.skip("torch.serialization.add_safe_globals arrived in torch 2.4")
+    raw = saved({"config": Config(0.5)})
+    before = serialization.get_safe_globals()
+    try:
+        serialization.add_safe_globals([Config])
+        assert Config in serialization.get_safe_globals()
+        assert loaded(raw, weights_only=True)["config"].lr == 0.5  # no block needed: global
+    finally:
+        serialization.clear_safe_globals()
+        serialization.add_safe_globals(before)
+    assert set(serialization.get_safe_globals()) == set(before)  # a set: order is not kept
+    with pytest.raises(pickle.UnpicklingError, match="Config"):
+        loaded(raw, weights_only=True)
+
+
+# Broken files --------------------------------------------------------------------------------
+
+CHECKPOINT = saved({"fc.weight": torch.arange(12.0).reshape(3, 4), "fc.bias": torch.zeros(3)})
+
+
+@pytest.mark.claim("serialization.broken.truncated")
+@ON_CPU
+@settings(deadline=None)
+@given(keep=st.integers(0, len(CHECKPOINT) - 1), weights_only=st.booleans())
+def test_a_truncated_file_raises(device, keep, weights_only):
+    try:
+        result = loaded(CHECKPOINT[:keep], weights_only=weights_only)
+    except Exception as raised:
+        error = raised
+    else:
+        raise AssertionError(f"a truncated checkpoint loaded as {result!r}")
+    expression = f"torch.load(first {keep} of {len(CHECKPOINT)} bytes, weights_only={weights_only})"
+    if keep == 0:
+        assert type(error) is EOFError, f"{expression} raised {error!r}"
+    elif keep < 4:  # not even the zip magic: read as a (legacy) pickle
+        assert isinstance(error, pickle.UnpicklingError), f"{expression} raised {error!r}"
+    else:  # a zip archive whose central directory, at the end, is missing
+        assert type(error) is RuntimeError, f"{expression} raised {error!r}"
+        assert "PytorchStreamReader failed reading zip archive" in str(error), str(error)
+
+
+@pytest.mark.claim("serialization.broken.random-and-empty")
+@ON_CPU
+def test_an_empty_file_raises_eof_error(device, tmp_path):
+    path = tmp_path / "empty.pt"
+    path.write_bytes(b"")
+    for weights_only in (True, False):
+        with pytest.raises(EOFError):
+            torch.load(path, weights_only=weights_only)
+
+
+@pytest.mark.claim("serialization.broken.random-and-empty")
+@ON_CPU
+@settings(deadline=None)
+@given(
+    first=st.sampled_from(NOT_AN_OPCODE), rest=st.binary(max_size=256), weights_only=st.booleans()
+)
+def test_random_bytes_that_start_with_no_pickle_opcode_raise_unpickling_error(
+    device, first, rest, weights_only
+):
+    with pytest.raises(pickle.UnpicklingError) as raised:
+        loaded(first + rest, weights_only=weights_only)
+    message = str(raised.value)
+    assert "invalid load key" in message or "Weights only load failed" in message, message
+
+
+@pytest.mark.claim("serialization.broken.random-and-empty")
+@ON_CPU
+@settings(deadline=None)
+@given(data=st.binary(min_size=1, max_size=256))
+def test_any_random_bytes_raise_under_weights_only(device, data):
+    # Bytes that do start with an opcode are run by the weights-only unpickler until it fails:
+    # the exception is usually UnpicklingError, but not always (see the spec).
+    try:
+        result = loaded(data, weights_only=True)
+    except Exception:
+        return
+    raise AssertionError(f"torch.load({data!r}) returned {result!r}")
+
+
+@pytest.mark.claim("serialization.broken.random-and-empty")
+@ON_CPU
+@pytest.mark.parametrize("data", [b"N.", b"K\x00.", b"\x80\x02K\x05."], ids=["None", "0", "5"])
+def test_a_valid_pickle_that_is_not_a_checkpoint_raises(device, data):
+    for weights_only in (True, False):
+        with pytest.raises(RuntimeError, match="Invalid magic number; corrupt file"):
+            loaded(data, weights_only=weights_only)
+
+
+# The notes' typo -----------------------------------------------------------------------------
+
+
+@pytest.mark.claim("serialization.notes.load-of-load")
+@ON_CPU
+def test_loading_the_loaded_state_dict_again_fails_and_load_state_dict_works(device, tmp_path):
+    save_path = tmp_path / "mynet-wts.pt"
+    net = built_with_seed(0, TwoLayer)
+    torch.save(net.state_dict(), save_path)
+    with pytest.raises(AttributeError, match="seek"):
+        torch.load(torch.load(save_path))  # notes 003, as written
+
+    net2 = built_with_seed(1, TwoLayer)
+    net2.load_state_dict(torch.load(save_path))
+    assert same_state(net2.state_dict(), net.state_dict())
