@@ -1,0 +1,184 @@
+"""reference/nn.py checked without torch: small cases worked out by hand, the identities its
+docstrings state, and the messages of bad arguments."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as npst
+
+from reference.nn import (
+    cross_entropy,
+    linear,
+    log_softmax,
+    mse_loss,
+    relu,
+    sigmoid,
+    softmax,
+    softplus,
+    tanh,
+)
+from tests.harness.strategies import dims, shapes
+
+LN3 = math.log(3)
+
+
+def float_arrays(bound: float = 50.0, min_dims: int = 1):
+    return npst.arrays(
+        np.float64,
+        shapes(min_dims=min_dims, max_dims=3, min_side=1, max_side=4),
+        elements=st.floats(-bound, bound),
+    )
+
+
+# Cases by hand ------------------------------------------------------------------------------
+
+
+def test_linear_by_hand():
+    x = [[1.0, 2.0], [3.0, 4.0]]
+    weight = [[1.0, 1.0], [0.0, 1.0], [2.0, -1.0]]  # out 3, in 2
+    assert linear(x, weight).tolist() == [[3.0, 2.0, 0.0], [7.0, 4.0, 2.0]]
+    assert linear(x, weight, [1.0, -1.0, 0.5]).tolist() == [[4.0, 1.0, 0.5], [8.0, 3.0, 2.5]]
+    assert linear([1.0, 2.0], weight).tolist() == [3.0, 2.0, 0.0]  # 1-d input: 1-d output
+
+
+def test_activations_by_hand():
+    assert relu([-2.0, -0.5, 0.0, 3.0]).tolist() == [0.0, 0.0, 0.0, 3.0]
+    # sigmoid(ln 3) = 1 / (1 + 1/3) = 3/4; tanh(ln 2) = (2 - 1/2) / (2 + 1/2) = 3/5
+    assert np.allclose(sigmoid([0.0, LN3, -LN3]), [0.5, 0.75, 0.25], rtol=1e-15)
+    assert np.allclose(tanh([0.0, math.log(2)]), [0.0, 0.6], rtol=1e-15)
+    # softplus(ln 3) = ln(1 + 3) = ln 4; with beta = 2: ln(1 + e^(2 ln 3)) / 2 = ln(10) / 2
+    assert np.allclose(softplus([0.0, LN3]), [math.log(2), math.log(4)], rtol=1e-15)
+    assert np.isclose(softplus(LN3, beta=2), math.log(10) / 2, rtol=1e-15)
+    assert softplus(25.0).item() == 25.0
+    assert softplus(3.0, threshold=2).item() == 3.0
+
+
+def test_softmax_by_hand():
+    # e^0 : e^(ln 3) = 1 : 3
+    assert np.allclose(softmax([0.0, LN3], 0), [0.25, 0.75], rtol=1e-15)
+    assert np.allclose(softmax([[0.0, LN3], [5.0, 5.0]], 1), [[0.25, 0.75], [0.5, 0.5]])
+    assert np.allclose(log_softmax([0.0, LN3], 0), [math.log(0.25), math.log(0.75)])
+    assert softmax([1000.0, 1000.0], -1).tolist() == [0.5, 0.5]  # no overflow
+    assert softmax(7.0, 0).item() == 1.0
+    assert log_softmax(7.0, -1).item() == 0.0
+
+
+def test_cross_entropy_by_hand():
+    # softmax([0, ln 3]) = [1/4, 3/4]: the loss of class 1 is ln(4/3), of class 0 is ln 4
+    logits = [[0.0, LN3], [0.0, LN3]]
+    assert math.isclose(cross_entropy(logits, [1, 0]), (math.log(4 / 3) + math.log(4)) / 2)
+    assert math.isclose(cross_entropy([0.0, LN3], 1), math.log(4 / 3))  # (C,) and a 0-d target
+    one_hot = [[0.0, 1.0], [1.0, 0.0]]
+    assert math.isclose(cross_entropy(logits, one_hot), cross_entropy(logits, [1, 0]))
+    halves = [[0.5, 0.5], [0.5, 0.5]]
+    assert math.isclose(cross_entropy(logits, halves), (math.log(4) + math.log(4 / 3)) / 2)
+    # (N, C, d): class dim 1, mean over N and d
+    spatial = np.array(logits).reshape(1, 2, 2)  # sample 0, classes x positions
+    assert math.isclose(cross_entropy(spatial, [[0, 1]]), (math.log(2) + math.log(2)) / 2)
+
+
+def test_mse_loss_by_hand():
+    assert mse_loss([[1.0, 2.0], [3.0, 4.0]], [[1.0, 0.0], [0.0, 0.0]]) == 29 / 4
+    assert math.isnan(mse_loss(np.zeros((0, 3)), np.zeros((0, 3))))
+
+
+def test_dtypes_follow_the_inputs():
+    half = np.array([1.0, -1.0], dtype=np.float16)
+    single = np.array([[1.0, -1.0]], dtype=np.float32)
+    assert sigmoid(half).dtype == np.float16
+    assert softmax(single, 1).dtype == np.float32
+    assert relu([1, -1]).dtype == np.float64  # integers compute in float64
+    assert linear(single, single.astype(np.float64)).dtype == np.float64
+    assert isinstance(cross_entropy(single, [0]), float)
+
+
+# Identities ---------------------------------------------------------------------------------
+
+
+@given(x=float_arrays(bound=700.0))
+def test_sigmoid_is_symmetric_and_never_overflows(x):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow in exp would warn
+        s = sigmoid(x)
+    assert ((s >= 0) & (s <= 1)).all()
+    assert np.allclose(sigmoid(-x), 1 - s, rtol=0, atol=1e-15)
+
+
+@given(x=float_arrays(), beta=st.floats(0.1, 10), threshold=st.floats(1, 40))
+def test_softplus_is_between_relu_and_relu_plus_log2_over_beta(x, beta, threshold):
+    y = softplus(x, beta, threshold)
+    assert (y >= relu(x)).all()
+    assert (y <= relu(x) + math.log(2) / beta + 1e-12).all()
+    above = beta * x > threshold
+    assert np.array_equal(y[above], x[above])
+    below = ~above
+    naive = np.log1p(np.exp(beta * x[below])) / beta
+    assert np.allclose(y[below], naive, rtol=1e-12, atol=1e-300)
+
+
+@given(x=float_arrays(), data=st.data())
+def test_softmax_sums_to_one_and_ignores_shifts(x, data):
+    dim = data.draw(dims(x.ndim))
+    p = softmax(x, dim)
+    assert np.allclose(p.sum(axis=dim), 1.0, rtol=1e-12)
+    assert np.allclose(softmax(x + 123.0, dim), p, rtol=1e-9, atol=1e-300)
+    assert np.allclose(np.exp(log_softmax(x, dim)), p, rtol=1e-9, atol=1e-300)
+
+
+@given(x=float_arrays(), out_features=st.integers(1, 4), data=st.data())
+def test_linear_is_x_times_w_transposed_over_leading_dims(x, out_features, data):
+    weight = data.draw(
+        npst.arrays(np.float64, (out_features, x.shape[-1]), elements=st.floats(-5, 5))
+    )
+    bias = data.draw(npst.arrays(np.float64, (out_features,), elements=st.floats(-5, 5)))
+    y = linear(x, weight, bias)
+    assert y.shape == (*x.shape[:-1], out_features)
+    assert np.allclose(y, np.einsum("...i,oi->...o", x, weight) + bias, rtol=1e-12, atol=1e-9)
+
+
+@given(
+    logits=npst.arrays(np.float64, (3, 4), elements=st.floats(-30, 30)),
+    labels=npst.arrays(np.int64, (3,), elements=st.integers(0, 3)),
+)
+def test_cross_entropy_is_the_mean_of_minus_log_softmax_at_the_label(logits, labels):
+    expected = -np.mean(log_softmax(logits, 1)[np.arange(3), labels])
+    assert math.isclose(cross_entropy(logits, labels), expected, rel_tol=1e-12, abs_tol=1e-15)
+    assert cross_entropy(logits, labels) >= 0
+
+
+# Bad arguments ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: linear([[1.0, 2.0]], [[1.0, 2.0, 3.0]]), ValueError, "x's last dim 2"),
+        (lambda: linear([1.0], [1.0]), ValueError, "weight must be 2-d"),
+        (lambda: linear(1.0, [[1.0]]), ValueError, "x must have at least 1 dim"),
+        (lambda: linear([1.0], [[1.0]], [1.0, 2.0]), ValueError, r"bias must have shape \(1,\)"),
+        (lambda: relu(["a"]), TypeError, "x must hold real numbers"),
+        (lambda: softplus([1.0], beta=0), ValueError, "beta must be positive, not 0"),
+        (lambda: softplus([1.0], beta=-1.5), ValueError, "beta must be positive"),
+        (lambda: softplus([1.0], beta="1"), TypeError, "beta must be a real number"),
+        (lambda: softplus([1.0], threshold=math.nan), ValueError, "threshold must not be NaN"),
+        (lambda: softmax([[1.0]], 2), ValueError, r"dim 2 is out of range \[-2, 1\]"),
+        (lambda: log_softmax([1.0], 0.5), TypeError, "dim must be an int"),
+        (lambda: cross_entropy([[1.0, 2.0]], [2]), ValueError, r"target index 2 is out of range"),
+        (lambda: cross_entropy([[1.0, 2.0]], [-1]), ValueError, "target index -1"),
+        (lambda: cross_entropy([[1.0, 2.0]], [0, 1]), ValueError, r"must have shape \(1,\)"),
+        (lambda: cross_entropy([[1.0, 2.0]], [[1.0]]), ValueError, "the logits' shape"),
+        (lambda: cross_entropy([[1.0, 2.0]], [True]), TypeError, "target must hold integer"),
+        (lambda: cross_entropy(1.0, 0), ValueError, "logits must have at least 1 dim"),
+        (lambda: cross_entropy(np.zeros((2, 0)), [0, 0]), ValueError, "has no classes"),
+        (lambda: mse_loss([1.0, 2.0], [[1.0, 2.0]]), ValueError, "must have the same shape"),
+    ],
+)
+def test_bad_arguments_are_named(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

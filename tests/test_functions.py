@@ -1,0 +1,666 @@
+"""spec/functions.md: relu, sigmoid, tanh and softplus by their formulas, ranges and derivatives;
+softmax and log_softmax; CrossEntropyLoss (indices, one-hot, probabilities, a softmax too many)
+and MSELoss."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F  # noqa: N812
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as npst
+from torch import nn
+
+from reference import nn as ref
+from tests.harness.strategies import dims, shapes
+from tests.harness.torch_settings import seeded
+from tests.harness.versions import torch_version
+
+# Tolerances of torch's values against the float64 references, per dtype: a few units in the
+# last place of the dtype (float32 ulp 1.2e-7, float16 9.8e-4, bfloat16 7.8e-3 near 1), and an
+# absolute floor for values near 0. The elementwise functions compute float16 and bfloat16 in
+# float32 and round once, so one ulp of rounding is all there is to allow. The same on CPU and
+# CUDA: nothing here is a matmul, so TF32 plays no part.
+TOLERANCES = {
+    torch.float64: {"rtol": 1e-10, "atol": 1e-12},
+    torch.float32: {"rtol": 1.3e-6, "atol": 1e-6},
+    torch.float16: {"rtol": 1e-3, "atol": 1e-5},
+    torch.bfloat16: {"rtol": 1.6e-2, "atol": 1e-5},
+}
+FLOAT_DTYPES = list(TOLERANCES)
+# Each property draws small tensors and checks several calls; a quarter of the profile's examples
+# (25 under CI's 100) keeps the module to seconds, and scales with the `thorough` profile.
+QUICK = settings(max_examples=max(10, settings.default.max_examples // 4))
+WIDE_DTYPES = [torch.float32, torch.float64]
+# Beyond these |x|, sigmoid and tanh round to their limits (see the spec's derivations):
+# 1 + exp(-x) is 1 once exp(-x) < 2**-24 (float32) or 2**-53 (float64); 1 - tanh(x) = 2e^{-2x}.
+SIGMOID_INSIDE = {torch.float32: 16.0, torch.float64: 36.0}
+TANH_INSIDE = {torch.float32: 8.0, torch.float64: 18.0}
+SOFTPLUS_ABOVE_RELU = {torch.float32: 12.0, torch.float64: 20.0}
+
+
+def close(actual: torch.Tensor, expected, call: str, dtype: torch.dtype | None = None) -> None:
+    """`actual` (any device, any float dtype) equals `expected` (a float64 array or tensor) within
+    the tolerance of `dtype` (default: actual's dtype); the message names the call."""
+    tolerance = TOLERANCES[dtype or actual.dtype]
+    expected = torch.as_tensor(np.asarray(expected, dtype=np.float64))
+    torch.testing.assert_close(
+        actual.detach().double().cpu(),
+        expected,
+        **tolerance,
+        equal_nan=True,
+        msg=lambda message: f"{call}: {message}",
+    )
+
+
+@st.composite
+def float_tensors(draw, device: str, dtype: torch.dtype, bound: float = 120.0, shape=None):
+    """A tensor of `dtype` on `device` holding drawn floats in [-bound, bound] (rounded to the
+    dtype), and the same values as a float64 array for the references."""
+    shape = draw(shapes(min_dims=1, max_dims=3, min_side=1, max_side=6)) if shape is None else shape
+    elements = st.floats(-bound, bound, allow_nan=False, allow_infinity=False)
+    array = draw(npst.arrays(np.float64, shape, elements=elements))
+    tensor = torch.tensor(array, dtype=dtype, device=device)
+    return tensor, tensor.double().cpu().numpy()
+
+
+def text(tensor: torch.Tensor) -> str:
+    return f"torch.tensor({tensor.tolist()!r}, dtype={tensor.dtype}, device='{tensor.device}')"
+
+
+def grad_of(function, tensor: torch.Tensor) -> torch.Tensor:
+    """d sum(function(x)) / dx at `tensor`: each element's own derivative."""
+    leaf = tensor.detach().clone().requires_grad_()
+    (grad,) = torch.autograd.grad(function(leaf).sum(), leaf)
+    return grad
+
+
+def warnings_of(call) -> list[warnings.WarningMessage]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    return caught
+
+
+# relu ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("functions.relu.formula")
+@QUICK
+@given(dtype=st.sampled_from(FLOAT_DTYPES), data=st.data())
+def test_relu_is_max_of_x_and_zero(device, dtype, data):
+    tensor, array = data.draw(float_tensors(device, dtype))
+    result = torch.relu(tensor)
+    call = f"torch.relu({text(tensor)})"
+    assert result.dtype == dtype, call
+    assert result.device == tensor.device, call
+    assert np.array_equal(result.double().cpu().numpy(), ref.relu(array)), call
+    assert (result >= 0).all(), call
+    assert torch.equal(F.relu(tensor), result), call
+    assert torch.equal(nn.ReLU()(tensor), result), call
+
+
+@pytest.mark.claim("functions.relu.formula")
+def test_relu_keeps_nan_negative_zero_and_infinity(device):
+    special = torch.tensor([float("nan"), -0.0, math.inf, -math.inf], device=device)
+    result = torch.relu(special).cpu()
+    assert result[0].isnan(), "torch.relu(nan) is not nan"
+    assert result[1].item() == 0, "torch.relu(-0.0) is not 0"
+    assert torch.signbit(result[1]), "torch.relu(-0.0) is not -0.0"
+    assert result[2:].tolist() == [math.inf, 0.0]
+
+
+# sigmoid and tanh ----------------------------------------------------------------------------
+
+
+@pytest.mark.claim("functions.sigmoid.formula")
+@QUICK
+@given(dtype=st.sampled_from(FLOAT_DTYPES), data=st.data())
+def test_sigmoid_is_its_formula(device, dtype, data):
+    tensor, array = data.draw(float_tensors(device, dtype))
+    result = torch.sigmoid(tensor)
+    close(result, ref.sigmoid(array), f"torch.sigmoid({text(tensor)})")
+    assert ((result >= 0) & (result <= 1)).all(), f"torch.sigmoid({text(tensor)}) left [0, 1]"
+
+
+@pytest.mark.claim("functions.sigmoid.formula")
+@QUICK
+@given(dtype=st.sampled_from(WIDE_DTYPES), data=st.data())
+def test_sigmoid_is_strictly_inside_until_it_rounds_to_its_limits(device, dtype, data):
+    inside = SIGMOID_INSIDE[dtype]
+    tensor, _ = data.draw(float_tensors(device, dtype, bound=inside))
+    result = torch.sigmoid(tensor)
+    call = f"torch.sigmoid({text(tensor)})"
+    assert ((result > 0) & (result < 1)).all(), call
+    close(torch.sigmoid(-tensor), 1 - result.double(), f"sigmoid(-x) = 1 - sigmoid(x), {call}")
+    # Far out the ends are reached exactly: e**-(inside + 4) is far below half an ulp of 1,
+    # and exp(-(200 or 800)) below the smallest subnormal of the dtype.
+    far = 200.0 if dtype == torch.float32 else 800.0
+    ends = torch.sigmoid(torch.tensor([inside + 4, -far, 0.0], dtype=dtype, device=device))
+    assert ends.tolist() == [1.0, 0.0, 0.5], f"sigmoid([{inside + 4}, {-far}, 0]) in {dtype}"
+
+
+@pytest.mark.claim("functions.tanh.formula")
+@QUICK
+@given(dtype=st.sampled_from(FLOAT_DTYPES), data=st.data())
+def test_tanh_is_its_formula(device, dtype, data):
+    tensor, array = data.draw(float_tensors(device, dtype, bound=30.0))
+    result = torch.tanh(tensor)
+    call = f"torch.tanh({text(tensor)})"
+    close(result, ref.tanh(array), call)
+    close(result, 2 * ref.sigmoid(2 * array) - 1, f"2 sigmoid(2x) - 1 for {call}")
+    assert ((result >= -1) & (result <= 1)).all(), f"{call} left [-1, 1]"
+    assert torch.equal(torch.tanh(-tensor), -result), f"{call} is not odd"
+
+
+@pytest.mark.claim("functions.tanh.formula")
+@QUICK
+@given(dtype=st.sampled_from(WIDE_DTYPES), data=st.data())
+def test_tanh_is_strictly_inside_until_it_rounds_to_its_limits(device, dtype, data):
+    inside = TANH_INSIDE[dtype]
+    tensor, _ = data.draw(float_tensors(device, dtype, bound=inside))
+    result = torch.tanh(tensor)
+    assert ((result > -1) & (result < 1)).all(), f"torch.tanh({text(tensor)})"
+    far = [2 * inside + 4, -(2 * inside + 4), 0.0]
+    ends = torch.tanh(torch.tensor(far, dtype=dtype, device=device))
+    assert ends.tolist() == [1.0, -1.0, 0.0], f"tanh(±{2 * inside + 4}) in {dtype}"
+
+
+# softplus ------------------------------------------------------------------------------------
+
+BETAS = st.sampled_from([0.5, 1.0, 2.0, 3.0])
+THRESHOLDS = st.sampled_from([1.0, 5.0, 20.0])
+
+
+@pytest.mark.claim("functions.softplus.formula")
+@QUICK
+@given(dtype=st.sampled_from(FLOAT_DTYPES), beta=BETAS, threshold=THRESHOLDS, data=st.data())
+def test_softplus_is_its_formula(device, dtype, beta, threshold, data):
+    tensor, array = data.draw(float_tensors(device, dtype, bound=60.0))
+    result = F.softplus(tensor, beta=beta, threshold=threshold)
+    call = f"F.softplus({text(tensor)}, beta={beta}, threshold={threshold})"
+    # At the switch itself torch rounds beta * x in its compute dtype (float32 for half types)
+    # before comparing, which may fall on either side: compare away from it.
+    away = np.abs(beta * array - threshold) > 1e-3 * threshold
+    expected = ref.softplus(array, beta, threshold)
+    close(result.cpu()[torch.from_numpy(away)], expected[away], call, dtype)
+    above = away & (beta * array > threshold)  # x itself, not a rounded copy of it
+    assert np.array_equal(result.double().cpu().numpy()[above], array[above]), call
+
+
+@pytest.mark.claim("functions.softplus.formula")
+@QUICK
+@given(dtype=st.sampled_from(WIDE_DTYPES), beta=BETAS, data=st.data())
+def test_softplus_lies_between_relu_and_relu_plus_log2_over_beta(device, dtype, beta, data):
+    tensor, _ = data.draw(float_tensors(device, dtype))
+    result, floor = F.softplus(tensor, beta=beta), torch.relu(tensor)
+    call = f"F.softplus({text(tensor)}, beta={beta})"
+    assert (result >= floor).all(), f"{call} fell below relu"
+    ceiling = floor.double() + math.log(2) / beta
+    assert (result.double() <= ceiling * (1 + TOLERANCES[dtype]["rtol"])).all(), call
+
+
+@pytest.mark.claim("functions.softplus.formula")
+@QUICK
+@given(dtype=st.sampled_from(WIDE_DTYPES), data=st.data())
+def test_softplus_is_strictly_above_relu_until_rounding_hides_the_gap(device, dtype, data):
+    bound = SOFTPLUS_ABOVE_RELU[dtype]
+    tensor, _ = data.draw(float_tensors(device, dtype, bound=bound))
+    assert (F.softplus(tensor) > torch.relu(tensor)).all(), f"F.softplus({text(tensor)})"
+    # Far out the gap log(1 + e^-|x|) is below half an ulp: softplus is relu exactly.
+    ends = F.softplus(torch.tensor([25.0, -800.0], dtype=dtype, device=device))
+    assert ends.tolist() == [25.0, 0.0], f"F.softplus([25, -800]) in {dtype}"
+
+
+# derivatives ---------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("functions.activations.derivatives")
+@QUICK
+@given(dtype=st.sampled_from(WIDE_DTYPES), data=st.data())
+def test_sigmoid_and_tanh_derivatives(device, dtype, data):
+    tensor, array = data.draw(float_tensors(device, dtype, bound=40.0))
+    s, t = torch.sigmoid(tensor), torch.tanh(tensor)
+    sigmoid_grad, tanh_grad = grad_of(torch.sigmoid, tensor), grad_of(torch.tanh, tensor)
+    close(sigmoid_grad, (s * (1 - s)).double(), f"sigmoid' = s(1-s) at {text(tensor)}")
+    close(tanh_grad, (1 - t * t).double(), f"tanh' = 1 - t^2 at {text(tensor)}")
+    s_ref, t_ref = ref.sigmoid(array), ref.tanh(array)
+    close(sigmoid_grad, s_ref * (1 - s_ref), f"sigmoid' against the reference, {text(tensor)}")
+    close(tanh_grad, 1 - t_ref**2, f"tanh' against the reference, {text(tensor)}")
+    assert (sigmoid_grad <= 0.25).all(), text(tensor)
+    assert (tanh_grad <= 1).all(), text(tensor)
+
+
+@pytest.mark.claim("functions.activations.derivatives")
+@pytest.mark.parametrize("dtype", WIDE_DTYPES, ids=str)
+def test_derivatives_vanish_where_sigmoid_and_tanh_saturate(device, dtype):
+    far = torch.tensor([60.0, -800.0], dtype=dtype, device=device)
+    assert grad_of(torch.sigmoid, far).tolist() == [0.0, 0.0]
+    assert grad_of(torch.tanh, far).tolist() == [0.0, 0.0]
+    at_zero = torch.zeros(1, dtype=dtype, device=device)
+    assert grad_of(torch.sigmoid, at_zero).item() == 0.25
+    assert grad_of(torch.tanh, at_zero) == 1
+
+
+@pytest.mark.claim("functions.activations.derivatives")
+@QUICK
+@given(dtype=st.sampled_from(WIDE_DTYPES), beta=BETAS, threshold=THRESHOLDS, data=st.data())
+def test_softplus_derivative_is_sigmoid_of_beta_x(device, dtype, beta, threshold, data):
+    tensor, array = data.draw(float_tensors(device, dtype, bound=40.0))
+    grad = grad_of(lambda x: F.softplus(x, beta=beta, threshold=threshold), tensor)
+    call = f"d/dx F.softplus(x, beta={beta}, threshold={threshold}) at {text(tensor)}"
+    expected = np.where(beta * array > threshold, 1.0, ref.sigmoid(beta * array))
+    away = np.abs(beta * array - threshold) > 1e-3 * threshold  # the dtype decides at the switch
+    close(grad.cpu()[torch.from_numpy(away)], expected[away], call, dtype)
+
+
+@pytest.mark.claim("functions.activations.derivatives")
+@QUICK
+@given(dtype=st.sampled_from(FLOAT_DTYPES), data=st.data())
+def test_relu_derivative_is_a_step_with_zero_at_zero(device, dtype, data):
+    tensor, array = data.draw(float_tensors(device, dtype, bound=5.0))
+    tensor = torch.cat([tensor.flatten(), torch.zeros(1, dtype=dtype, device=device)])
+    array = np.append(array.ravel(), 0.0)
+    grad = grad_of(torch.relu, tensor)
+    assert grad.double().cpu().tolist() == (array > 0).astype(np.float64).tolist(), text(tensor)
+
+
+# F.sigmoid and F.tanh ------------------------------------------------------------------------
+
+
+@pytest.mark.claim("functions.activations.functional-aliases")
+@QUICK
+@given(dtype=st.sampled_from(FLOAT_DTYPES), data=st.data())
+def test_functional_sigmoid_and_tanh_are_the_torch_functions(device, dtype, data):
+    tensor, _ = data.draw(float_tensors(device, dtype))
+    for name, module in (("sigmoid", nn.Sigmoid()), ("tanh", nn.Tanh())):
+        expected = getattr(torch, name)(tensor)
+        for result, how in (
+            (getattr(F, name)(tensor), f"F.{name}"),
+            (getattr(tensor, name)(), f"x.{name}()"),
+            (module(tensor), f"nn.{type(module).__name__}()"),
+        ):
+            assert torch.equal(result, expected), f"{how} != torch.{name} on {text(tensor)}"
+
+
+@pytest.mark.claim("functions.activations.functional-aliases")
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_functional_sigmoid_and_tanh_warn_only_before_torch_2_0(device, name):
+    caught = warnings_of(lambda: getattr(F, name)(torch.zeros(2, device=device)))
+    deprecations = [w for w in caught if "deprecated" in str(w.message)]
+    if torch_version() >= (2, 0):
+        assert not deprecations, f"F.{name} warned: {[str(w.message) for w in deprecations]}"
+    else:
+        assert deprecations
+        assert f"Use torch.{name} instead" in str(deprecations[0].message)
+    plain = warnings_of(lambda: getattr(torch, name)(torch.zeros(2, device=device)))
+    assert not [w for w in plain if "deprecated" in str(w.message)], f"torch.{name} warned"
+
+
+# softmax -------------------------------------------------------------------------------------
+
+
+@st.composite
+def scores_and_dim(draw, device: str, dtype: torch.dtype, bound: float = 50.0):
+    tensor, array = draw(float_tensors(device, dtype, bound=bound))
+    return tensor, array, draw(dims(tensor.dim()))
+
+
+@pytest.mark.claim("functions.softmax.sums-to-one")
+@QUICK
+@given(dtype=st.sampled_from(FLOAT_DTYPES), data=st.data())
+def test_softmax_is_probabilities_along_dim(device, dtype, data):
+    tensor, array, dim = data.draw(scores_and_dim(device, dtype))
+    result = F.softmax(tensor, dim=dim)
+    call = f"F.softmax({text(tensor)}, dim={dim})"
+    assert result.shape == tensor.shape, call
+    assert result.dtype == dtype, call
+    assert ((result >= 0) & (result <= 1)).all(), call
+    close(result.double().sum(dim), np.ones(np.delete(array.shape, dim % array.ndim)), call, dtype)
+    close(result, ref.softmax(array, dim), call)
+    assert torch.equal(nn.Softmax(dim=dim)(tensor), result), call
+    assert torch.equal(tensor.softmax(dim), result), call
+
+
+@pytest.mark.claim("functions.softmax.sums-to-one")
+@QUICK
+@given(array=npst.arrays(np.float64, shapes(2, 2, 1, 6), elements=st.integers(-20, 20).map(float)))
+def test_softmax_keeps_the_order_of_the_scores(device, array):
+    # Scores at least 1 apart: exp keeps them apart, so the largest stays the largest.
+    tensor = torch.tensor(array, device=device)
+    result = F.softmax(tensor, dim=1)
+    assert torch.equal(result.argmax(dim=1), tensor.argmax(dim=1)), f"softmax of {text(tensor)}"
+
+
+@st.composite
+def dyadic_tensors(draw, device, dtype):
+    """Multiples of 1/8 in [-64, 64]: adding an integer up to 1e4 to them is exact in float32."""
+    shape = draw(shapes(min_dims=1, max_dims=3, min_side=1, max_side=5))
+    array = draw(npst.arrays(np.int64, shape, elements=st.integers(-512, 512))) / 8
+    return torch.tensor(array, dtype=dtype, device=device)
+
+
+@pytest.mark.claim("functions.softmax.shift-invariant")
+@QUICK
+@given(dtype=st.sampled_from(WIDE_DTYPES), shift=st.integers(-10_000, 10_000), data=st.data())
+def test_softmax_ignores_a_constant_shift(device, dtype, shift, data):
+    tensor = data.draw(dyadic_tensors(device, dtype))
+    dim = data.draw(dims(tensor.dim()))
+    call = f"F.softmax({text(tensor)} + {shift}, dim={dim})"
+    shifted = F.softmax(tensor + shift, dim=dim)
+    assert shifted.isfinite().all(), f"{call} overflowed"
+    close(shifted, F.softmax(tensor, dim=dim).double(), call)
+    # A shift that varies across the other dims but is constant along `dim` cancels too.
+    per_slice = torch.randint(
+        -100, 100, tensor.shape, generator=torch.Generator().manual_seed(shift)
+    ).to(dtype)
+    per_slice = per_slice.to(device).narrow(dim, 0, 1)  # size 1 along dim: broadcasts
+    close(F.softmax(tensor + per_slice, dim=dim), F.softmax(tensor, dim=dim).double(), call)
+
+
+@pytest.mark.claim("functions.softmax.shift-invariant")
+def test_softmax_of_huge_scores_is_finite_where_the_naive_formula_is_not(device):
+    huge = torch.tensor([1000.0, 1000.0, 999.0], device=device)
+    naive = torch.exp(huge) / torch.exp(huge).sum()
+    assert naive.isnan().all(), "exp(1000) did not overflow float32"
+    expected = ref.softmax(np.array([1.0, 1.0, 0.0]), 0)  # the shift by 999 cancels
+    close(F.softmax(huge, dim=0), expected, "F.softmax([1000, 1000, 999], dim=0)")
+    assert not torch.equal(F.softmax(2 * huge, dim=0), F.softmax(huge, dim=0)), "scaling is a shift"
+
+
+def implicit_dim(ndim: int) -> int:
+    """The dim torch picks when softmax is called without one (from its source: 0-, 1- and 3-d
+    input take 0, every other takes 1)."""
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+@pytest.mark.claim("functions.softmax.implicit-dim-warns")
+@settings(max_examples=20)
+@given(shape=shapes(min_dims=0, max_dims=4, min_side=2, max_side=3))
+def test_softmax_without_dim_warns_and_picks_a_dim_by_ndim(device, shape):
+    tensor = torch.arange(math.prod(shape), dtype=torch.float32, device=device).reshape(shape)
+    dim = implicit_dim(len(shape))
+    for name, call in (
+        ("softmax", lambda: F.softmax(tensor)),
+        ("log_softmax", lambda: F.log_softmax(tensor)),
+        ("softmax", lambda: nn.Softmax()(tensor)),
+    ):
+        with pytest.warns(UserWarning, match=f"Implicit dimension choice for {name}"):
+            result = call()
+        expected = getattr(F, name)(tensor, dim=dim)
+        assert torch.equal(result, expected), f"F.{name}(x of shape {shape}) did not use {dim}"
+
+
+@pytest.mark.claim("functions.softmax.implicit-dim-warns")
+def test_notes_000_softmax_of_out_normalises_rows(device):
+    out = torch.tensor([[2.0, -1.0], [0.0, 3.0], [1.0, 1.0]], device=device)  # (batch, 2)
+    with pytest.warns(UserWarning, match="Implicit dimension choice"):
+        prediction = torch.max(F.softmax(out), 1)[1]
+    assert prediction.tolist() == [0, 1, 0]
+    assert torch.equal(F.softmax(out, dim=1), nn.Softmax(dim=1)(out))
+    explicit = warnings_of(lambda: F.softmax(out, dim=1))
+    assert not [w for w in explicit if "Implicit dimension" in str(w.message)]
+
+
+@pytest.mark.claim("functions.log-softmax.stable")
+@QUICK
+@given(dtype=st.sampled_from(WIDE_DTYPES), data=st.data())
+def test_log_softmax_is_the_log_of_softmax_without_underflow(device, dtype, data):
+    tensor, array, dim = data.draw(scores_and_dim(device, dtype, bound=1e4))
+    result = F.log_softmax(tensor, dim=dim)
+    call = f"F.log_softmax({text(tensor)}, dim={dim})"
+    assert result.isfinite().all(), call
+    assert (result <= 0).all(), call
+    close(result, ref.log_softmax(array, dim), call)
+    close(result.exp(), F.softmax(tensor, dim=dim).double(), f"exp of {call}")
+    probabilities = F.softmax(tensor, dim=dim)
+    normal = probabilities > torch.finfo(dtype).tiny
+    close(result[normal], probabilities[normal].log().double(), f"log(softmax) for {call}")
+
+
+@pytest.mark.claim("functions.log-softmax.stable")
+@pytest.mark.parametrize("dtype", WIDE_DTYPES, ids=str)
+def test_log_softmax_is_finite_where_softmax_underflows(device, dtype):
+    gap = 200.0 if dtype == torch.float32 else 1000.0  # exp(-gap) is 0 in the dtype
+    far = torch.tensor([0.0, gap], dtype=dtype, device=device)
+    assert F.softmax(far, dim=0)[0].item() == 0.0
+    assert F.log_softmax(far, dim=0).tolist() == [-gap, 0.0]
+
+
+# cross-entropy -------------------------------------------------------------------------------
+
+
+@st.composite
+def classification(draw, device, dtype, extra_dims: bool = False, bound: float = 30.0):
+    """Raw scores `(N, C)` (or `(N, C, d)`), int64 labels `(N,)` (or `(N, d)`) in [0, C)."""
+    n, classes = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    shape = (n, classes, draw(st.integers(1, 3))) if extra_dims else (n, classes)
+    scores, array = draw(float_tensors(device, dtype, bound=bound, shape=shape))
+    label_shape = (shape[0], *shape[2:])
+    labels = draw(npst.arrays(np.int64, label_shape, elements=st.integers(0, classes - 1)))
+    return scores, array, torch.tensor(labels, device=device), labels
+
+
+@pytest.mark.claim("functions.cross-entropy.log-softmax-then-nll")
+@QUICK
+@given(dtype=st.sampled_from(WIDE_DTYPES), extra_dims=st.booleans(), data=st.data())
+def test_cross_entropy_is_nll_of_log_softmax_of_raw_scores(device, dtype, extra_dims, data):
+    scores, array, labels, label_array = data.draw(classification(device, dtype, extra_dims))
+    loss = F.cross_entropy(scores, labels)
+    call = f"F.cross_entropy({text(scores)}, {labels.tolist()})"
+    assert loss.shape == (), call
+    assert loss.dtype == dtype, call
+    assert loss.item() >= 0, call
+    close(loss, F.nll_loss(F.log_softmax(scores, dim=1), labels).double(), call)
+    close(nn.CrossEntropyLoss()(scores, labels), loss.double(), call)
+    close(loss, ref.cross_entropy(array, label_array), call)
+    picked = F.log_softmax(scores, dim=1).gather(1, labels.unsqueeze(1))
+    close(loss, (-picked.double().mean()).cpu(), f"{call} as -mean(log_softmax[target])")
+
+
+@pytest.mark.claim("functions.cross-entropy.log-softmax-then-nll")
+@QUICK
+@given(dtype=st.sampled_from(WIDE_DTYPES), data=st.data())
+def test_cross_entropy_of_one_sample(device, dtype, data):
+    scores, array, labels, label_array = data.draw(classification(device, dtype))
+    one, target = scores[0], labels[0]  # (C,) scores and a 0-d target
+    loss = F.cross_entropy(one, target)
+    close(loss, ref.cross_entropy(array[0], label_array[0]), f"F.cross_entropy({text(one)})")
+
+
+@pytest.mark.claim("functions.cross-entropy.log-softmax-then-nll")
+@pytest.mark.devices("cpu")  # on CUDA a bad index is a device-side assert that ends the process
+def test_cross_entropy_index_out_of_range_raises(device):
+    scores = torch.zeros(2, 3, device=device)
+    for bad in (3, -1):
+        with pytest.raises(IndexError, match=f"Target {bad} is out of bounds"):
+            F.cross_entropy(scores, torch.tensor([0, bad], device=device))
+
+
+@pytest.mark.claim("functions.cross-entropy.log-softmax-then-nll")
+def test_cross_entropy_refuses_floating_indices(device):
+    scores = torch.zeros(2, 3, device=device)
+    with pytest.raises(RuntimeError, match="Long"):
+        F.cross_entropy(scores, torch.tensor([0.0, 1.0], device=device))
+
+
+@pytest.mark.claim("functions.cross-entropy.indices-not-one-hot")
+@QUICK
+@given(dtype=st.sampled_from(WIDE_DTYPES), data=st.data())
+def test_one_hot_float_targets_are_probabilities_since_1_10(device, dtype, data):
+    scores, _, labels, _ = data.draw(classification(device, dtype))
+    one_hot = F.one_hot(labels, num_classes=scores.shape[1])
+    call = f"F.cross_entropy({text(scores)}, one_hot({labels.tolist()}))"
+    if torch_version() >= (1, 10):
+        close(F.cross_entropy(scores, one_hot.to(dtype)), F.cross_entropy(scores, labels), call)
+    else:
+        with pytest.raises(RuntimeError):
+            F.cross_entropy(scores, one_hot.to(dtype))
+    with pytest.raises(RuntimeError, match=r"floating point|multi-target|Long"):
+        F.cross_entropy(scores, one_hot)  # int64 one-hot: never a valid target
+
+
+@st.composite
+def probability_rows(draw, device, dtype, shape):
+    """Rows of non-negative weights along dim 1, normalised to sum to 1."""
+    weights = draw(npst.arrays(np.float64, shape, elements=st.floats(0.0, 1.0)))
+    weights = weights + 1e-3  # no all-zero row
+    probabilities = weights / weights.sum(axis=1, keepdims=True)
+    return torch.tensor(probabilities, dtype=dtype, device=device), probabilities
+
+
+@pytest.mark.claim("functions.cross-entropy.class-probabilities")
+@QUICK
+@given(dtype=st.sampled_from(WIDE_DTYPES), extra_dims=st.booleans(), data=st.data())
+def test_cross_entropy_takes_class_probabilities_since_1_10(device, dtype, extra_dims, data):
+    scores, array, _, _ = data.draw(classification(device, dtype, extra_dims))
+    target, target_array = data.draw(probability_rows(device, dtype, array.shape))
+    if torch_version() < (1, 10):
+        with pytest.raises(RuntimeError):
+            F.cross_entropy(scores, target)
+        return
+    loss = F.cross_entropy(scores, target)
+    call = f"F.cross_entropy({text(scores)}, {text(target)})"
+    by_hand = -(target * F.log_softmax(scores, dim=1)).sum(dim=1).mean()
+    close(loss, by_hand.double(), call)
+    close(loss, ref.cross_entropy(array, target_array), call)
+    # Gibbs: never below the entropy of the target, which it reaches at scores = log(target).
+    entropy = float(-(target_array * np.log(target_array)).sum(axis=1).mean())
+    assert loss.item() >= entropy - 1e-5 * max(1.0, abs(entropy)), call
+    close(F.cross_entropy(target.log(), target), entropy, f"scores = log(target) in {call}")
+
+
+# a Softmax before the loss -------------------------------------------------------------------
+
+
+def squashed_bounds(classes: int) -> tuple[float, float]:
+    """The range of cross_entropy(softmax(z), y) over all z: [log(1 + (C-1)/e), log(e + C - 1)]."""
+    return math.log(1 + (classes - 1) / math.e), math.log(math.e + classes - 1)
+
+
+def gradient_bound(classes: int) -> float:
+    """Per sample, |J^T (softmax(p) - onehot)| <= (1/2) sqrt(2) (1 - min softmax(p)_y)."""
+    return (1 - 1 / (math.e + classes - 1)) / math.sqrt(2)
+
+
+@pytest.mark.claim("functions.cross-entropy.softmax-first")
+@QUICK
+@given(dtype=st.sampled_from(WIDE_DTYPES), data=st.data())
+def test_a_softmax_before_cross_entropy_squashes_loss_and_gradient(device, dtype, data):
+    scores, _, labels, _ = data.draw(classification(device, dtype, bound=60.0))
+    classes = scores.shape[1]
+    lower, upper = squashed_bounds(classes)
+    leaf = scores.detach().clone().requires_grad_()
+    losses = F.cross_entropy(F.softmax(leaf, dim=1), labels, reduction="none")
+    (grad,) = torch.autograd.grad(losses.sum(), leaf)  # row i: sample i's own gradient
+    call = f"F.cross_entropy(F.softmax({text(scores)}, 1), {labels.tolist()}, reduction='none')"
+    slack = 1e-5 if dtype == torch.float32 else 1e-12
+    outside = f"{call} = {losses.tolist()} left [{lower}, {upper}]"
+    assert (losses >= lower - slack).all(), outside
+    assert (losses <= upper + slack).all(), outside
+    assert (grad.norm(dim=1) <= gradient_bound(classes) + slack).all(), (
+        f"gradient norms {grad.norm(dim=1).tolist()} of {call}"
+    )
+
+
+@pytest.mark.claim("functions.cross-entropy.softmax-first")
+@QUICK
+@given(
+    dtype=st.sampled_from(WIDE_DTYPES),
+    classes=st.integers(2, 12),
+    margin=st.floats(40.0, 80.0),
+    data=st.data(),
+)
+def test_a_saturated_softmax_leaves_no_gradient_where_the_raw_loss_has_most(
+    device, dtype, classes, margin, data
+):
+    picked = data.draw(st.integers(0, classes - 1), label="class the network is sure of")
+    label = data.draw(st.integers(0, classes - 1).filter(lambda c: c != picked), label="label")
+    scores = torch.zeros(1, classes, dtype=dtype, device=device)
+    scores[0, picked] = margin
+    target = torch.tensor([label], device=device)
+    lower, upper = squashed_bounds(classes)
+    call = f"scores {margin} on class {picked} of {classes}, label {label}, {dtype}"
+
+    twice = F.cross_entropy(F.softmax(scores, dim=1), target)
+    once = F.cross_entropy(scores, target)
+    squashed_grad = grad_of(lambda z: F.cross_entropy(F.softmax(z, dim=1), target), scores)
+    plain_grad = grad_of(lambda z: F.cross_entropy(z, target), scores)
+    # Confidently wrong: the squashed loss is at its ceiling, and its gradient is all but gone.
+    assert math.isclose(twice.item(), upper, rel_tol=1e-6), call
+    assert squashed_grad.norm().item() < 1e-12, f"{call}: {squashed_grad.tolist()}"
+    # The plain loss grows with the margin, and its gradient is at its largest, sqrt(2).
+    assert once.item() > margin - 1e-3, call
+    assert math.isclose(plain_grad.norm().item(), math.sqrt(2), rel_tol=1e-6), call
+    # Confidently right: the plain loss goes to 0, the squashed one stays above log(1 + (C-1)/e).
+    right = torch.tensor([picked], device=device)
+    assert F.cross_entropy(scores, right).item() < 1e-12, call
+    assert math.isclose(
+        F.cross_entropy(F.softmax(scores, dim=1), right).item(), lower, rel_tol=1e-6
+    ), call
+
+
+@pytest.mark.claim("functions.cross-entropy.softmax-first")
+@settings(max_examples=10)
+@given(
+    images=npst.arrays(np.float64, (4, 16), elements=st.floats(-1, 1)),
+    labels=npst.arrays(np.int64, (4,), elements=st.integers(0, 9)),
+)
+def test_notes_003_lenet_head_with_softmax_has_the_squashed_loss(device, images, labels):
+    # LeNet's classifier ends Linear(84, 10) then Softmax(dim=1); a narrower Linear(16, 10) head.
+    with seeded(0):
+        head = nn.Linear(16, 10).to(device)
+    inputs, targets = (
+        torch.tensor(images, dtype=torch.float32, device=device),
+        torch.tensor(labels, device=device),
+    )
+    with_softmax = nn.Sequential(head, nn.Softmax(dim=1))
+    loss = nn.CrossEntropyLoss()(with_softmax(inputs), targets)
+    lower, upper = squashed_bounds(10)
+    assert lower - 1e-6 <= loss.item() <= upper + 1e-6
+    # Each sample's gradient with respect to its scores is at most gradient_bound(10) long, and
+    # the bias gradient is their mean: squeezed by the softmax's Jacobian, whatever the weights.
+    (bias_grad,) = torch.autograd.grad(loss, head.bias)
+    assert bias_grad.norm().item() <= gradient_bound(10) + 1e-6, bias_grad.tolist()
+
+
+# MSE -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("functions.mse-loss.mean-over-elements")
+@QUICK
+@given(dtype=st.sampled_from(WIDE_DTYPES), data=st.data())
+def test_mse_loss_is_the_mean_over_every_element(device, dtype, data):
+    a, a_array = data.draw(float_tensors(device, dtype, bound=100.0))
+    b, b_array = data.draw(float_tensors(device, dtype, bound=100.0, shape=a_array.shape))
+    call = f"F.mse_loss({text(a)}, {text(b)})"
+    squares = (a_array - b_array) ** 2
+    loss = nn.MSELoss()(a, b)
+    assert loss.shape == (), call
+    assert loss.dtype == dtype, call
+    close(loss, squares.mean(), call)
+    close(loss, ref.mse_loss(a_array, b_array), call)
+    close(F.mse_loss(a, b, reduction="sum"), squares.sum(), call.replace(")", ", 'sum')"))
+    none = F.mse_loss(a, b, reduction="none")
+    assert none.shape == a.shape, call
+    close(none, squares, call.replace(")", ", 'none')"))
+    per_sample = squares.reshape(squares.shape[0], -1).mean(axis=1).mean()
+    close(loss, per_sample, f"{call} against the mean of per-sample means (equal sizes)")
+
+
+@pytest.mark.claim("functions.mse-loss.mean-over-elements")
+def test_mse_loss_of_mismatched_shapes_warns_and_broadcasts(device):
+    prediction = torch.tensor([1.0, 2.0, 3.0], device=device)  # (N,)
+    target = prediction.unsqueeze(1)  # (N, 1): the same numbers
+    with pytest.warns(UserWarning, match="target size .* different to the input size"):
+        errors = F.mse_loss(prediction, target, reduction="none")
+    assert errors.shape == (3, 3), "broadcasting (3,) against (3, 1) gave another shape"
+    with pytest.warns(UserWarning, match="different to the input size"):
+        loss = F.mse_loss(prediction, target)
+    assert errors.sum().item() == 2 * (1 + 4 + 1), "the (3, 3) table of errors (j - i)**2"
+    assert math.isclose(loss.item(), 12 / 9, rel_tol=1e-6), "the table's mean, not 0"
