@@ -25,7 +25,7 @@ from torchvision.transforms import v2
 
 from reference.data import cifar_batch, idx_bytes
 from reference.transforms import normalize, to_tensor
-from tests.harness.torch_settings import default_dtype
+from tests.harness.torch_settings import default_dtype, seeded
 from tests.harness.versions import torchvision_version
 
 FLOAT32 = {"rtol": 1.3e-6, "atol": 1e-5}  # assert_close's float32 defaults, on every device
@@ -326,8 +326,7 @@ def test_v2_to_dtype_is_within_one_ulp_of_to_tensor(device):
 def resnet50() -> nn.Module:
     """One ResNet-50 (25.6M parameters) with random weights, built once for the module, in eval
     mode. Tests leave it as they found it; one that moves it to CUDA works on a copy."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
+    with seeded(0):
         return torchvision.models.resnet50(weights=None).eval()
 
 
