@@ -4,9 +4,11 @@ The model is three `nn.Linear(width, width)` layers with a ReLU after the first 
 `BATCH` rows; `size` is the width (`extra_info["unit"] = "width"`). A forward pass multiplies a
 `BATCH x width` matrix by three `width x width` weights: `2 * BATCH * width**2` FLOPs per layer.
 A backward pass does two such products per layer (the gradient for the layer's input and for its
-weight), so twice the FLOPs of a forward: comparing `bench_mlp_backward` with `bench_mlp_forward`
-at the same width shows how close the time ratio comes to that 2 (it is larger for small widths,
-where launching the graph's nodes costs more than the arithmetic).
+weight), except the first layer, whose input (the batch) does not require grad and gets no
+gradient: `2 * LAYERS - 1 = 5` products against the forward's 3, so 5/3 of its FLOPs (the ratio
+tends to 2 for a deep network). Comparing `bench_mlp_backward` with `bench_mlp_forward` at the
+same width shows how close the time ratio comes to that (it is larger for small widths, where
+launching the graph's nodes costs more than the arithmetic).
 
 `bench_forward_tracked` and `bench_forward_no_grad` run the same forward with the parameters
 requiring grad, once recording the graph and once under `torch.no_grad()`: the gap is the cost of
@@ -32,7 +34,7 @@ over_widths = pytest.mark.parametrize("size", WIDTHS, ids=lambda width: f"width{
 
 def mlp_and_input(benchmark, size: int, device: str, backward: bool = False):
     """The MLP (seeded weights, the global RNG untouched), a constant input batch, and the FLOPs
-    of one call recorded: a forward's, or twice that for a backward."""
+    of one call recorded: a forward's, or a backward's (no input gradient for the first layer)."""
     width = sized_for_the_run(benchmark, size, WIDTHS)
     with seeded(0):
         model = nn.Sequential(
@@ -43,9 +45,10 @@ def mlp_and_input(benchmark, size: int, device: str, backward: bool = False):
             nn.Linear(width, width),
         ).to(device)
     batch = torch.full((BATCH, width), 0.5, device=device)
-    forward_flops = LAYERS * 2 * BATCH * width * width
+    product_flops = 2 * BATCH * width * width  # one (BATCH x width) @ (width x width)
+    products = 2 * LAYERS - 1 if backward else LAYERS
     benchmark.extra_info["unit"] = "width"
-    benchmark.extra_info["flops"] = 2 * forward_flops if backward else forward_flops
+    benchmark.extra_info["flops"] = products * product_flops
     return model, batch
 
 

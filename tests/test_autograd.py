@@ -3,6 +3,7 @@ grad modes, and what autograd refuses."""
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from dataclasses import dataclass
 
@@ -60,23 +61,56 @@ def tolerance(dtype: torch.dtype, device: str) -> float:
 
 @dataclass(frozen=True)
 class Step:
-    name: str  # sin, tanh, square, scale, shift, matmul
-    operand: object = None  # a float for scale/shift, a 2-d float64 array for matmul
+    name: str  # see STEP_NAMES
+    operand: object = None  # a float for scale/shift, a float64 array for matmul/addrow/mulcol
 
     def apply(self, value):
+        tensor = isinstance(value, torch.Tensor)
+        operand = self.operand
+        if isinstance(operand, np.ndarray) and tensor:
+            operand = torch.tensor(operand, dtype=value.dtype, device=value.device)
         if self.name == "matmul":
-            weight = self.operand
-            if isinstance(value, torch.Tensor):
-                weight = torch.tensor(weight, dtype=value.dtype, device=value.device)
-            return value @ weight
-        if self.name == "scale":
-            return value * self.operand
-        if self.name == "shift":
-            return value + self.operand
+            return value @ operand
+        if self.name in ("scale", "mulcol"):  # mulcol: a (rows, 1) column, broadcast along rows
+            return value * operand
+        if self.name in ("shift", "addrow"):  # addrow: a (columns,) row, broadcast down columns
+            return value + operand
         if self.name == "square":
             return value * value
-        library = torch if isinstance(value, torch.Tensor) else np
+        if self.name in ("rowsum", "colmean", "center", "shrink"):
+            if tensor:
+                rowsum = lambda t: t.sum(dim=1, keepdim=True)  # noqa: E731
+                colmean = lambda t: t.mean(dim=0, keepdim=True)  # noqa: E731
+            else:
+                rowsum = lambda a: a.sum(axis=1, keepdims=True)  # noqa: E731
+                colmean = lambda a: a.mean(axis=0, keepdims=True)  # noqa: E731
+            if self.name == "rowsum":  # (rows, columns) -> (rows, 1)
+                return rowsum(value)
+            if self.name == "colmean":  # (rows, columns) -> (1, columns)
+                return colmean(value)
+            if self.name == "center":  # each row minus its mean: a reduction broadcast back
+                return value - rowsum(value) / value.shape[1]
+            return value / (1 + rowsum(value * value))  # shrink: each row by 1 + its square norm
+        library = torch if tensor else np
         return getattr(library, self.name)(value)
+
+
+# Elementwise steps, a product with a drawn matrix, broadcasting against a drawn row or column,
+# and reductions over either axis (kept as a dimension of size 1, or broadcast back).
+STEP_NAMES = (
+    "sin",
+    "tanh",
+    "square",
+    "scale",
+    "shift",
+    "matmul",
+    "addrow",
+    "mulcol",
+    "rowsum",
+    "colmean",
+    "center",
+    "shrink",
+)
 
 
 @dataclass(frozen=True)
@@ -98,23 +132,34 @@ class SmoothFunction:
 @st.composite
 def smooth_functions(draw):
     """`(f, x, v)`: a chain of 1 to 3 smooth steps `f` on a 2-d input `x` (rows, columns), and a
-    `v` shaped like `f(x)`. Steps: elementwise sin, tanh, squaring, scaling and shifting, and
-    right-multiplication by a drawn matrix (which changes the number of columns). Inputs lie in
-    [-2, 2], matrix entries and `v` in [-1, 1], so values and gradients stay moderate."""
+    `v` shaped like `f(x)`. Steps (`STEP_NAMES`): elementwise sin, tanh, squaring, scaling and
+    shifting; right-multiplication by a drawn matrix (which changes the number of columns);
+    adding a drawn row vector and multiplying by a drawn column, both broadcast; summing each row
+    and averaging each column (keeping the dimension); subtracting each row's mean; dividing each
+    row by one plus its squared norm. The last four couple elements, so the Jacobian is not
+    diagonal. Inputs lie in [-2, 2], drawn operands and `v` in [-1, 1], so values and gradients
+    stay moderate."""
     rows, columns = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    steps, width = [], columns
+    steps, height, width = [], rows, columns
+    unit = st.floats(-1, 1)
     for _ in range(draw(st.integers(1, 3))):
-        name = draw(st.sampled_from(["sin", "tanh", "square", "scale", "shift", "matmul"]))
+        name = draw(st.sampled_from(STEP_NAMES))
         if name in ("scale", "shift"):
             steps.append(Step(name, draw(small_floats)))
         elif name == "matmul":
             out = draw(st.integers(1, 3))
-            steps.append(Step(name, draw(float_arrays((width, out), st.floats(-1, 1)))))
+            steps.append(Step(name, draw(float_arrays((width, out), unit))))
             width = out
+        elif name == "addrow":
+            steps.append(Step(name, draw(float_arrays((width,), unit))))
+        elif name == "mulcol":
+            steps.append(Step(name, draw(float_arrays((height, 1), unit))))
         else:
             steps.append(Step(name))
+            width = 1 if name == "rowsum" else width
+            height = 1 if name == "colmean" else height
     x = draw(float_arrays((rows, columns)))
-    v = draw(float_arrays((rows, width), st.floats(-1, 1)))
+    v = draw(float_arrays((height, width), unit))
     return SmoothFunction(tuple(steps)), x, v
 
 
@@ -267,10 +312,9 @@ def test_notes_003_appendix_numbers(device):
     x = torch.tensor([1.0, 2.0], device=device, requires_grad=True)
     y = torch.tensor([2.0, 3.0], device=device, requires_grad=True)
     (3 * x**2 - y**2).backward(gradient=torch.tensor([1.0, 1.0], device=device))
-    assert x.grad.tolist() == [6.0, 12.0]
-    assert y.grad.tolist() == [-4.0, -6.0]
-    # the appendix's "6x^2" would give [6, 24]: the slip is visible in its own numbers
-    assert x.grad.tolist() != [6 * 1.0**2, 6 * 2.0**2]
+    # dQ/dx = 6x and dQ/dy = -2y times v = [1, 1]; the appendix's "6x^2" would give [6, 24]
+    assert x.grad.tolist() == [6 * 1.0, 6 * 2.0] == [6.0, 12.0]
+    assert y.grad.tolist() == [-2 * 2.0, -2 * 3.0] == [-4.0, -6.0]
 
 
 def doublings(norm: float, threshold: float = 1000.0) -> int:
@@ -353,6 +397,8 @@ def test_zero_grad_sets_none_or_zeros(device, owner):
     model = tiny_model(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     zero_grad = optimizer.zero_grad if owner == "optimizer" else model.zero_grad
+    default = inspect.signature(zero_grad).parameters["set_to_none"].default
+    assert default is (torch_version() >= (2, 0)), f"{owner}.zero_grad(set_to_none={default})"
     model(torch.ones(1, 3, device=device)).sum().backward()
     zero_grad()
     if torch_version() >= (2, 0):
@@ -444,6 +490,42 @@ def test_backward_with_gradient_is_j_transpose_v(device, dtype, case):
         atol=tol * jacobian_size,
         msg=lambda m: f"f = {f}, x = {x.tolist()}, v = {v.tolist()}: {m}",
     )
+
+
+FIXED_OPERANDS = {
+    "scale": -1.5,
+    "shift": 0.75,
+    "matmul": np.array([[1.0, -0.5], [0.25, 0.5], [2.0, -1.0]]),
+    "addrow": np.array([0.5, -1.0, 0.25]),
+    "mulcol": np.array([[2.0], [-0.5], [1.0]]),
+}
+
+
+@pytest.mark.claim("autograd.backward.vector-jacobian-product")
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=str)
+def test_every_step_kind_gives_j_transpose_v(device, dtype):
+    """Each kind of step, which the drawn chains reach only by chance, between a product with a
+    matrix (so the input mixes) and a tanh: on a fixed (3, 2) input, against central
+    differences, and through gradcheck in float64."""
+    x = np.array([[0.3, -1.2], [1.5, 0.4], [-0.7, 0.9]])
+    mix = Step("matmul", np.array([[1.0, -0.5, 0.25], [0.5, 2.0, -1.0]]))  # (3, 2) -> (3, 3)
+    for name in STEP_NAMES:
+        f = SmoothFunction((mix, Step(name, FIXED_OPERANDS.get(name)), Step("tanh")))
+        out_shape = np.shape(f(x))
+        v = np.linspace(-1.0, 1.0, int(np.prod(out_shape))).reshape(out_shape)
+        xt = leaf(x, device, dtype)
+        f(xt).backward(gradient=torch.tensor(v, dtype=dtype, device=device))
+        jacobian_size = max(1.0, float(np.abs(numerical_jacobian(f, x)).sum(axis=0).max()))
+        tol = tolerance(dtype, device)
+        torch.testing.assert_close(
+            xt.grad.cpu(),
+            as_float64(vjp(f, x, v)).to(dtype),
+            rtol=tol,
+            atol=tol * jacobian_size,
+            msg=lambda m, f=f, v=v: f"f = {f}, v = {v.tolist()}: {m}",
+        )
+        x64 = torch.tensor(x, dtype=torch.float64, device=device, requires_grad=True)
+        assert torch.autograd.gradcheck(f, (x64,)), f"gradcheck of f = {f}"
 
 
 @pytest.mark.claim("autograd.backward.vector-jacobian-product")

@@ -427,7 +427,8 @@ def test_plain_attributes_may_come_first_but_a_module_never_initialised_fails():
         def forward(self, x):
             return x
 
-    with pytest.raises(AttributeError):
+    # Module.__call__ looks up the hook registries that Module.__init__ would have created
+    with pytest.raises(AttributeError, match="'NeverInitialised' object has no attribute '_"):
         NeverInitialised()(torch.zeros(1))
 
 
@@ -701,13 +702,12 @@ def test_overriding_repr_or_extra_repr_changes_what_print_shows(text):
 
 @pytest.mark.claim("modules.lambda.inside-sequential")
 @on_cpu_and_cuda
-@given(batch=st.integers(1, 3), data=st.data())
+@given(batch=st.integers(1, 3), pixels=st.integers(0, 2**32 - 1))
 @settings(deadline=None, max_examples=10)
-def test_notes_001_lambda_model_runs_in_order_and_learns(device, batch, data):
-    images = data.draw(
-        npst.arrays(np.float32, (batch, 784), elements=st.integers(0, 255).map(float)),
-        label="images",
-    )
+def test_notes_001_lambda_model_runs_in_order_and_learns(device, batch, pixels):
+    # 784 pixels per image drawn one by one cost hypothesis about 0.1 s an example: it draws a
+    # seed, and NumPy expands it into the images (0 to 255, as notes 001's MNIST bytes).
+    images = np.random.default_rng(pixels).integers(0, 256, (batch, 784)).astype(np.float32)
     model = notes_001_model().to(device)
     shapes_seen = []
     for layer in model:
