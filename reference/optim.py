@@ -3,7 +3,9 @@ torch.optim documentation states them in pseudo-code), in NumPy.
 
 Each `*_step(params, grads, state, ...)` takes one parameter array, its gradient, and the state
 the previous step returned (`{}` before the first step), and returns `(new_params, new_state)`
-without changing its inputs. Hyperparameters are keyword arguments with torch's defaults. The
+without changing its inputs. Hyperparameters are keyword arguments with torch's defaults;
+`maximize=True` negates the gradient before anything else, as the documentation's SGD and Adam
+pseudo-code shows (and as Adagrad's and RMSprop's `maximize` argument is documented). The
 state holds what the rule remembers between steps: a step count and running averages.
 """
 
@@ -31,6 +33,13 @@ def _check(name: str, value: float, low: float, high: float = math.inf, *, open_
         raise ValueError(f"{name} {value} is outside [{low}, {high}{bracket}")
 
 
+def _gradient(grads, maximize) -> np.ndarray:
+    """The gradient the rule descends: negated when maximize is set (every rule does this first)."""
+    if not isinstance(maximize, bool):
+        raise TypeError(f"maximize must be a bool, not {type(maximize).__name__}")
+    return -grads if maximize else grads
+
+
 def _state(state) -> dict:
     if not isinstance(state, dict):
         raise TypeError(f"state must be a dict ({{}} before the first step), not {type(state)}")
@@ -47,10 +56,12 @@ def sgd_step(
     dampening: float = 0.0,
     weight_decay: float = 0.0,
     nesterov: bool = False,
+    maximize: bool = False,
 ):
-    """g = grad + weight_decay * p; with momentum, the buffer b is g on the first step and
-    momentum * b + (1 - dampening) * g after; the step direction is b, or g + momentum * b with
-    nesterov; p <- p - lr * direction. Nesterov needs momentum > 0 and dampening == 0."""
+    """g = grad (-grad with maximize) + weight_decay * p; with momentum, the buffer b is g on the
+    first step and momentum * b + (1 - dampening) * g after; the step direction is b, or
+    g + momentum * b with nesterov; p <- p - lr * direction. Nesterov needs momentum > 0 and
+    dampening == 0."""
     params, grads = _arrays(params, grads)
     state = _state(state)
     _check("lr", lr, 0.0)
@@ -62,7 +73,7 @@ def sgd_step(
             f"nesterov needs momentum > 0 and dampening == 0, got momentum {momentum} "
             f"and dampening {dampening}"
         )
-    g = grads + weight_decay * params
+    g = _gradient(grads, maximize) + weight_decay * params
     if momentum != 0:
         if "momentum_buffer" in state:
             buffer = momentum * state["momentum_buffer"] + (1 - dampening) * g
@@ -83,8 +94,10 @@ def adagrad_step(
     weight_decay: float = 0.0,
     initial_accumulator_value: float = 0.0,
     eps: float = 1e-10,
+    maximize: bool = False,
 ):
-    """At step t (from 1): the rate is lr / (1 + (t - 1) * lr_decay); g = grad + weight_decay * p;
+    """At step t (from 1): the rate is lr / (1 + (t - 1) * lr_decay); g = grad (-grad with
+    maximize) + weight_decay * p;
     the sum of squares s (starting at initial_accumulator_value) grows by g**2;
     p <- p - rate * g / (sqrt(s) + eps)."""
     params, grads = _arrays(params, grads)
@@ -96,7 +109,7 @@ def adagrad_step(
     _check("eps", eps, 0.0)
     step = state.get("step", 0) + 1
     rate = lr / (1 + (step - 1) * lr_decay)
-    g = grads + weight_decay * params
+    g = _gradient(grads, maximize) + weight_decay * params
     total = state.get("sum", np.full_like(params, initial_accumulator_value)) + g * g
     state.update(step=step, sum=total)
     return params - rate * g / (np.sqrt(total) + eps), state
@@ -113,11 +126,12 @@ def rmsprop_step(
     weight_decay: float = 0.0,
     momentum: float = 0.0,
     centered: bool = False,
+    maximize: bool = False,
 ):
-    """g = grad + weight_decay * p; v <- alpha * v + (1 - alpha) * g**2 (v starts at 0); when
-    centered, the mean m <- alpha * m + (1 - alpha) * g and v - m**2 replaces v below;
-    the step is g / (sqrt(v) + eps), taken directly (p <- p - lr * step) or through a buffer
-    b <- momentum * b + step (p <- p - lr * b) when momentum > 0."""
+    """g = grad (-grad with maximize) + weight_decay * p; v <- alpha * v + (1 - alpha) * g**2
+    (v starts at 0); when centered, the mean m <- alpha * m + (1 - alpha) * g and v - m**2
+    replaces v below; the step is g / (sqrt(v) + eps), taken directly (p <- p - lr * step) or
+    through a buffer b <- momentum * b + step (p <- p - lr * b) when momentum > 0."""
     params, grads = _arrays(params, grads)
     state = _state(state)
     _check("lr", lr, 0.0)
@@ -126,7 +140,7 @@ def rmsprop_step(
     _check("weight_decay", weight_decay, 0.0)
     _check("momentum", momentum, 0.0)
     zeros = np.zeros_like(params)
-    g = grads + weight_decay * params
+    g = _gradient(grads, maximize) + weight_decay * params
     square_avg = alpha * state.get("square_avg", zeros) + (1 - alpha) * g * g
     state["square_avg"] = square_avg
     variance = square_avg
@@ -151,11 +165,12 @@ def adam_step(
     eps: float = 1e-8,
     weight_decay: float = 0.0,
     amsgrad: bool = False,
+    maximize: bool = False,
 ):
-    """At step t (from 1): g = grad + weight_decay * p; m <- b1 * m + (1 - b1) * g and
-    v <- b2 * v + (1 - b2) * g**2 (both start at 0); with amsgrad v_max <- max(v_max, v) is used
-    in place of v; bias-corrected m_hat = m / (1 - b1**t), v_hat = v / (1 - b2**t);
-    p <- p - lr * m_hat / (sqrt(v_hat) + eps)."""
+    """At step t (from 1): g = grad (-grad with maximize) + weight_decay * p;
+    m <- b1 * m + (1 - b1) * g and v <- b2 * v + (1 - b2) * g**2 (both start at 0); with
+    amsgrad v_max <- max(v_max, v) is used in place of v; bias-corrected m_hat = m / (1 - b1**t),
+    v_hat = v / (1 - b2**t); p <- p - lr * m_hat / (sqrt(v_hat) + eps)."""
     params, grads = _arrays(params, grads)
     state = _state(state)
     _check("lr", lr, 0.0)
@@ -168,7 +183,7 @@ def adam_step(
     _check("weight_decay", weight_decay, 0.0)
     zeros = np.zeros_like(params)
     step = state.get("step", 0) + 1
-    g = grads + weight_decay * params
+    g = _gradient(grads, maximize) + weight_decay * params
     exp_avg = beta1 * state.get("exp_avg", zeros) + (1 - beta1) * g
     exp_avg_sq = beta2 * state.get("exp_avg_sq", zeros) + (1 - beta2) * g * g
     state.update(step=step, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 import torch
@@ -81,10 +83,11 @@ def assert_same_trajectory(name, device, params, grads, torch_class, reference_s
     dampening=st.sampled_from([0.0, 0.0, 0.5]) | st.floats(0.0, 1.0),
     weight_decay=st.sampled_from([0.0, 1e-2]) | st.floats(0.0, 0.1),
     nesterov=st.booleans(),
+    maximize=st.booleans(),
     foreach=st.booleans(),
 )
 def test_sgd_step_is_the_textbook_rule(
-    device, trajectory, lr, momentum, dampening, weight_decay, nesterov, foreach
+    device, trajectory, lr, momentum, dampening, weight_decay, nesterov, maximize, foreach
 ):
     if nesterov and (momentum == 0 or dampening != 0):
         dampening, momentum = 0.0, max(momentum, 0.5)  # nesterov's own condition (tested below)
@@ -99,6 +102,7 @@ def test_sgd_step_is_the_textbook_rule(
         dampening=dampening,
         weight_decay=weight_decay,
         nesterov=nesterov,
+        maximize=maximize,
         foreach=foreach,
     )
 
@@ -135,21 +139,35 @@ def test_sgd_has_a_default_learning_rate_since_2_2(device):
         optimizer.step()
         assert parameter.tolist() == [-1e-3] * 3
     else:
-        with pytest.raises((TypeError, ValueError), match="lr"):
+        with pytest.raises(ValueError, match="required optimization parameter lr"):
             torch.optim.SGD([parameter])
 
 
 @pytest.mark.claim("optim.sgd.default-lr")
 @pytest.mark.devices("cpu")
-def test_the_other_optimizers_defaults_are_the_references(device):
-    parameter = torch.zeros(1, requires_grad=True)
-    for optimizer_class, lr in [
-        (torch.optim.Adagrad, 1e-2),
-        (torch.optim.RMSprop, 1e-2),
-        (torch.optim.Adam, 1e-3),
-    ]:
-        got = optimizer_class([parameter]).defaults["lr"]
-        assert got == lr, f"{optimizer_class.__name__}'s default lr is {got}, expected {lr}"
+@pytest.mark.parametrize(
+    ("optimizer_class", "reference_step"),
+    [
+        (torch.optim.SGD, sgd_step),
+        (torch.optim.Adagrad, adagrad_step),
+        (torch.optim.RMSprop, rmsprop_step),
+        (torch.optim.Adam, adam_step),
+    ],
+)
+def test_every_default_is_the_references(device, optimizer_class, reference_step):
+    """lr (1e-3 for SGD and Adam, 1e-2 for Adagrad and RMSprop) and every other hyperparameter
+    default the reference states (momentum, eps, alpha, betas, ...) are torch's."""
+    if optimizer_class is torch.optim.SGD and torch_version() < (2, 2):
+        pytest.skip("SGD's lr had no default before torch 2.2")
+    defaults = optimizer_class([torch.zeros(1, requires_grad=True)]).defaults
+    hyper = inspect.signature(reference_step).parameters
+    names = [name for name, p in hyper.items() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    assert "lr" in names
+    for name in names:
+        want = hyper[name].default
+        got = defaults[name]
+        got = tuple(got) if isinstance(want, tuple) else got
+        assert got == want, f"{optimizer_class.__name__}'s default {name} is {got}, expected {want}"
 
 
 @pytest.mark.claim("optim.adagrad.update-rule")
@@ -162,10 +180,19 @@ def test_the_other_optimizers_defaults_are_the_references(device):
     weight_decay=st.sampled_from([0.0]) | st.floats(0.0, 0.1),
     initial_accumulator_value=st.sampled_from([0.0]) | st.floats(0.0, 1.0),
     eps=st.sampled_from([1e-10, 1e-8, 1e-3]),
+    maximize=st.booleans(),
     foreach=st.booleans(),
 )
 def test_adagrad_step_is_the_textbook_rule(
-    device, trajectory, lr, lr_decay, weight_decay, initial_accumulator_value, eps, foreach
+    device,
+    trajectory,
+    lr,
+    lr_decay,
+    weight_decay,
+    initial_accumulator_value,
+    eps,
+    maximize,
+    foreach,
 ):
     assert_same_trajectory(
         "Adagrad",
@@ -178,6 +205,7 @@ def test_adagrad_step_is_the_textbook_rule(
         weight_decay=weight_decay,
         initial_accumulator_value=initial_accumulator_value,
         eps=eps,
+        maximize=maximize,
         foreach=foreach,
     )
 
@@ -193,10 +221,11 @@ def test_adagrad_step_is_the_textbook_rule(
     weight_decay=st.sampled_from([0.0]) | st.floats(0.0, 0.1),
     momentum=st.sampled_from([0.0, 0.9]) | st.floats(0.0, 0.99),
     centered=st.booleans(),
+    maximize=st.booleans(),
     foreach=st.booleans(),
 )
 def test_rmsprop_step_is_the_textbook_rule(
-    device, trajectory, lr, alpha, eps, weight_decay, momentum, centered, foreach
+    device, trajectory, lr, alpha, eps, weight_decay, momentum, centered, maximize, foreach
 ):
     assert_same_trajectory(
         "RMSprop",
@@ -210,6 +239,7 @@ def test_rmsprop_step_is_the_textbook_rule(
         weight_decay=weight_decay,
         momentum=momentum,
         centered=centered,
+        maximize=maximize,
         foreach=foreach,
     )
 
@@ -225,10 +255,11 @@ def test_rmsprop_step_is_the_textbook_rule(
     eps=st.sampled_from([1e-8, 1e-6, 1e-2]),
     weight_decay=st.sampled_from([0.0]) | st.floats(0.0, 0.1),
     amsgrad=st.booleans(),
+    maximize=st.booleans(),
     foreach=st.booleans(),
 )
 def test_adam_step_is_the_textbook_rule(
-    device, trajectory, lr, beta1, beta2, eps, weight_decay, amsgrad, foreach
+    device, trajectory, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, foreach
 ):
     assert_same_trajectory(
         "Adam",
@@ -241,6 +272,7 @@ def test_adam_step_is_the_textbook_rule(
         eps=eps,
         weight_decay=weight_decay,
         amsgrad=amsgrad,
+        maximize=maximize,
         foreach=foreach,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 import weakref
 from contextlib import contextmanager
 
@@ -251,9 +252,18 @@ def saved_tensors_counter():
         yield held_bytes
 
 
+class _Marker:
+    """A no-op pre-hook, registered on each batch's `loss.grad_fn`: the node holds the only
+    reference to it, so a weak reference to the marker tells whether that graph is alive."""
+
+    def __call__(self, grad_outputs):
+        return None
+
+
 def notes_004_loop(batches_of_data, accumulate_tensor: bool, backward: bool):
     """A loop over the batches, summing the loss as a tensor or as `loss.item()`; after each
-    batch, the nodes reachable from the running total and the bytes of saved tensors held."""
+    batch, the nodes reachable from the running total, the bytes of saved tensors held, and
+    how many of the batches' graphs are still alive."""
     model = built_with_seed(
         0,
         lambda: torch.nn.Sequential(
@@ -261,10 +271,14 @@ def notes_004_loop(batches_of_data, accumulate_tensor: bool, backward: bool):
         ),
     )
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-    total_loss, nodes, held = 0, [], []
+    total_loss, nodes, held, markers, alive = 0, [], [], [], []
     with saved_tensors_counter() as held_bytes:
         for x, y in batches_of_data:
             loss = F.cross_entropy(model(x), y)
+            marker = _Marker()
+            loss.grad_fn.register_prehook(marker)
+            markers.append(weakref.ref(marker))
+            del marker
             if backward:
                 optimizer.zero_grad()
                 loss.backward()
@@ -273,7 +287,8 @@ def notes_004_loop(batches_of_data, accumulate_tensor: bool, backward: bool):
             del loss  # as at the top of the next iteration, when `loss` is rebound
             nodes.append(graph_nodes(total_loss) if accumulate_tensor else 0)
             held.append(held_bytes())
-    return total_loss, nodes, held
+            alive.append(sum(ref() is not None for ref in markers))
+    return total_loss, nodes, held, alive
 
 
 def eight_batches():
@@ -287,27 +302,28 @@ def eight_batches():
 @pytest.mark.claim("training.loop.item-frees-graph")
 @pytest.mark.devices("cpu")
 def test_summing_loss_tensors_keeps_every_graph(device):
-    total, nodes, _ = notes_004_loop(eight_batches(), accumulate_tensor=True, backward=True)
+    total, nodes, _, alive = notes_004_loop(eight_batches(), accumulate_tensor=True, backward=True)
     assert isinstance(total, torch.Tensor)
     assert total.requires_grad
     growth = {b - a for a, b in itertools.pairwise(nodes)}
     assert len(growth) == 1, f"nodes held after each batch: {nodes}; expected steady growth"
     assert nodes[0] > 0
     assert growth.pop() > 0, f"nodes held after each batch: {nodes}"
-    total, nodes, _ = notes_004_loop(eight_batches(), accumulate_tensor=False, backward=True)
+    assert alive == list(range(1, 9)), f"graphs alive after each batch of total += loss: {alive}"
+    total, _, _, alive = notes_004_loop(eight_batches(), accumulate_tensor=False, backward=True)
     assert isinstance(total, float)
-    assert nodes == [0] * 8
+    assert alive == [0] * 8, f"graphs alive after each batch of total += loss.item(): {alive}"
 
 
 @pytest.mark.claim("training.loop.item-frees-graph")
 @pytest.mark.devices("cpu")
 def test_without_backward_the_summed_graphs_hold_every_batchs_activations(device):
     """An evaluation loop without no_grad: `total += loss` holds each batch's saved tensors."""
-    _, _, held = notes_004_loop(eight_batches(), accumulate_tensor=True, backward=False)
+    _, _, held, _ = notes_004_loop(eight_batches(), accumulate_tensor=True, backward=False)
     per_batch = held[0]
     assert per_batch > 32 * 16 * 4  # at least the hidden activations of one batch
     assert held == [per_batch * k for k in range(1, 9)], f"bytes held after each batch: {held}"
-    _, _, held = notes_004_loop(eight_batches(), accumulate_tensor=False, backward=False)
+    _, _, held, _ = notes_004_loop(eight_batches(), accumulate_tensor=False, backward=False)
     assert held == [0] * 8, f"bytes held after each batch with loss.item(): {held}"
 
 
@@ -504,9 +520,9 @@ def test_three_ways_to_the_confusion_matrix_agree(device, drawn):
         assert got.tolist() == expected, (
             f"{build.__name__}(labels={labels.tolist()}, preds={predicted.tolist()}, {n})"
         )
-    assert int(np.trace(np.array(expected).reshape(n, n))) == num_correct(
-        labels.tolist(), predicted.tolist()
-    )
+        assert got.trace().item() == targets.eq(preds).sum().item(), (
+            f"{build.__name__}: the trace is not the number of correct predictions"
+        )
 
 
 @pytest.mark.claim("training.metrics.confusion-matrix")
@@ -613,3 +629,15 @@ def test_summary_writer_writes_scalars_that_read_back(device, tmp_path_factory, 
     events = accumulator.Scalars("training loss")
     assert [event.step for event in events] == list(range(len(losses)))
     assert [event.value for event in events] == losses
+
+
+@pytest.mark.claim("training.tensorboard.event-files")
+@pytest.mark.devices("cpu")
+def test_without_the_tensorboard_package_the_import_fails_naming_it(device, monkeypatch):
+    """What a user without `tensorboard` meets: `import tensorboard`, the module's first line,
+    fails. The package is hidden by a None entry in sys.modules (monkeypatch puts it back)."""
+    monkeypatch.setitem(sys.modules, "tensorboard", None)
+    monkeypatch.delitem(sys.modules, "torch.utils.tensorboard", raising=False)
+    with pytest.raises(ModuleNotFoundError) as error:
+        import torch.utils.tensorboard  # noqa: F401
+    assert error.value.name == "tensorboard", f"the import failed on {error.value.name!r}"

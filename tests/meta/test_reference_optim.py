@@ -44,6 +44,19 @@ def test_weight_decay_adds_to_the_gradient():
 
 
 @given(grads=VECTORS)
+def test_maximize_is_descent_on_the_negated_gradient(grads):
+    # maximize negates the gradient first; the weight decay is added after, so it still pulls
+    # the parameters towards 0: one plain SGD step from p = 1 with lr 0.5, weight_decay 0.1.
+    ones = np.ones_like(grads)
+    params, _ = sgd_step(ones, grads, {}, lr=0.5, weight_decay=0.1, maximize=True)
+    np.testing.assert_allclose(params, ones - 0.5 * (-grads + 0.1), rtol=1e-12)
+    for step in (sgd_step, adagrad_step, rmsprop_step, adam_step):
+        up, _ = step(ones, grads, {}, maximize=True)
+        down, _ = step(ones, -grads, {})
+        np.testing.assert_array_equal(up, down, err_msg=step.__name__)
+
+
+@given(grads=VECTORS)
 def test_first_steps_of_the_adaptive_rules_ignore_the_gradients_size(grads):
     zeros = np.zeros_like(grads)
     adagrad, _ = adagrad_step(zeros, grads, {}, lr=0.1, eps=0.0)
@@ -108,6 +121,7 @@ def test_the_inputs_are_not_changed():
         (lambda: adam_step([0.0], [0.0], {}, betas=0.9), TypeError, "betas must be a pair"),
         (lambda: adagrad_step([0.0], [0.0], {}, eps=-1), ValueError, "eps -1 is outside"),
         (lambda: rmsprop_step([0.0], [0.0], {}, alpha="x"), TypeError, "alpha must be a number"),
+        (lambda: adam_step([0.0], [0.0], {}, maximize=1), TypeError, "maximize must be a bool"),
     ],
 )
 def test_bad_arguments_are_named(call, error, message):
