@@ -25,6 +25,7 @@ import torch.nn.functional as F  # noqa: N812 (the notes' name)
 from torch import nn
 
 from tests.harness.bench_sizes import sized_for_the_run
+from tests.harness.torch_settings import seeded
 
 EPOCH_SAMPLES = 1024
 BATCH_SIZES = [16, 64, 256, 1024]
@@ -69,8 +70,7 @@ def bench_training_epoch(benchmark, device, size):
     batch_size = sized_for_the_run(benchmark, size, BATCH_SIZES)
     samples = batch_size if benchmark.disabled else EPOCH_SAMPLES  # a smoke run: one step
     images, labels = synthetic_fashion_mnist(device, samples)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
+    with seeded(0):
         network = Network().to(device)
     optimizer = torch.optim.Adam(network.parameters(), lr=0.01)
     benchmark.extra_info["unit"] = "samples"
