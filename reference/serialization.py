@@ -107,6 +107,9 @@ def retag_location(data: bytes, old: str, new: str) -> bytes:
     pickle must be protocol 2 (torch.save's default): it has no frames, so a string may change
     length. The other records are copied as they are, uncompressed.
     """
+    for name, value in (("old", old), ("new", new)):
+        if not isinstance(value, str) or not value:
+            raise TypeError(f"{name} must be a non-empty str (a location such as 'cuda:0')")
     if old not in storage_locations(data).values():
         raise ValueError(f"old location {old!r} is not the location of any storage in data")
     records = archive_records(data)

@@ -105,6 +105,8 @@ def replica(rank: int, world_size: int, job: Job) -> None:
     try:
         os.environ["MASTER_ADDR"] = HOST
         os.environ["MASTER_PORT"] = str(job.port)
+        if job.backend == "nccl":
+            torch.cuda.set_device(rank)  # one GPU per rank, before NCCL makes a communicator
         dist.init_process_group(
             job.backend,
             rank=rank,

@@ -164,8 +164,11 @@ def test_cuda_and_cpu_methods(device):
         assert on_gpu.tolist() == tensor.tolist()
     else:
         # A CUDA build without a driver raises RuntimeError; a CPU-only build AssertionError.
-        with pytest.raises((RuntimeError, AssertionError)):
+        cpu_only_build = torch.version.cuda is None and torch.version.hip is None
+        with pytest.raises(AssertionError if cpu_only_build else RuntimeError) as raised:
             tensor.cuda()
+        if cpu_only_build:
+            assert "not compiled with CUDA" in str(raised.value), str(raised.value)
 
 
 @pytest.mark.claim("devices.to.round-trip-exact")
@@ -380,7 +383,7 @@ def test_non_blocking_from_pinned_memory_returns_before_the_copy_ends(device):
     copying = not torch.cuda.current_stream().query()
     torch.cuda.synchronize()
     assert copying, "a 256 MiB non_blocking copy from pinned memory had already finished"
-    assert on_gpu.sum().item() == pinned.numel()
+    assert bool((on_gpu == 1.0).all()), "the non_blocking copy from pinned memory lost values"
     pageable = torch.ones(1024)
     assert pageable.to(device, non_blocking=True).sum().item() == 1024  # allowed, just not async
 

@@ -182,6 +182,7 @@ def test_nccl_averages_gradients_across_two_gpus(device, tmp_path):
         for a, b in zip(plain_grads(state, x0, y0), plain_grads(state, x1, y1), strict=True)
     ]
     for rank in (0, 1):
+        assert rank in run.records, f"rank {rank} wrote nothing (exit codes {run.exitcodes})"
         assert "error" not in run.records[rank], run.records[rank].get("error")
         assert_all_close(run.records[rank]["grads"], average, f"nccl rank {rank} grads")
     for a, b in zip(run.records[0]["trained"], run.records[1]["trained"], strict=True):

@@ -14,7 +14,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
@@ -343,6 +343,40 @@ def test_a_shape_mismatch_raises_after_copying_what_matched(device, seeds, stric
         assert bitwise_equal(after[key], before[key]), f"{key} changed though it did not fit"
 
 
+class Sandwich(nn.Module):
+    """A layer whose width depends on `classes` between two that do not: a mismatch in the
+    middle of the model's order, with matching entries before and after it."""
+
+    def __init__(self, classes: int = 3):
+        super().__init__()
+        self.first = nn.Linear(4, 5)
+        self.middle = nn.Linear(5, classes)
+        self.last = nn.Linear(5, 2)
+
+
+@pytest.mark.claim("serialization.partial.failed-load-half-loads")
+@ON_CPU_AND_CUDA
+@settings(deadline=None, max_examples=30)
+@given(
+    seeds=st.tuples(SEEDS, SEEDS).filter(lambda pair: pair[0] != pair[1]),
+    strict=st.booleans(),
+    classes=st.sampled_from([2, 4, 7]),
+)
+def test_entries_after_the_mismatch_are_copied_too(device, seeds, strict, classes):
+    source = built_with_seed(seeds[0], lambda: Sandwich(classes), device).state_dict()
+    net = built_with_seed(seeds[1], Sandwich, device)  # middle: 3 outputs, not `classes`
+    before = cloned_state(net)
+
+    with pytest.raises(RuntimeError, match=r"size mismatch for middle\.weight"):
+        net.load_state_dict(source, strict=strict)
+    after = net.state_dict()
+    for key in ("first.weight", "first.bias", "last.weight", "last.bias"):  # before and after
+        assert bitwise_equal(after[key], source[key]), f"{key} was not copied before the raise"
+        assert not bitwise_equal(after[key], before[key]), f"{key}: the seeds drew equal weights"
+    for key in ("middle.weight", "middle.bias"):
+        assert bitwise_equal(after[key], before[key]), f"{key} changed though it did not fit"
+
+
 @pytest.mark.claim("serialization.partial.failed-load-half-loads")
 @ON_CPU_AND_CUDA
 @settings(deadline=None, max_examples=30)
@@ -618,6 +652,11 @@ CHECKPOINT = saved({"fc.weight": torch.arange(12.0).reshape(3, 4), "fc.bias": to
 @pytest.mark.claim("serialization.broken.truncated")
 @ON_CPU
 @settings(deadline=None)
+@example(keep=0, weights_only=True)  # the spec's cases at the start, always run
+@example(keep=1, weights_only=True)
+@example(keep=2, weights_only=False)
+@example(keep=3, weights_only=True)
+@example(keep=4, weights_only=False)
 @given(keep=st.integers(0, len(CHECKPOINT) - 1), weights_only=st.booleans())
 def test_a_truncated_file_raises(device, keep, weights_only):
     try:

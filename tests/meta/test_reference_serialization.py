@@ -90,6 +90,10 @@ def test_bad_arguments_are_named():
         archive_records(b"\x80\x02N.")
     with pytest.raises(ValueError, match="old location 'cuda:0' is not the location"):
         retag_location(TWO, "cuda:0", "cpu")
+    with pytest.raises(TypeError, match="new must be a non-empty str"):
+        retag_location(TWO, "cpu", 0)
+    with pytest.raises(TypeError, match="old must be a non-empty str"):
+        retag_location(TWO, None, "cuda:0")
     framed = archive([_Storage("0", "cpu", bytes(4))], protocol=4)
     with pytest.raises(ValueError, match="pickle frames"):
         retag_location(framed, "cpu", "cuda:0")
