@@ -107,7 +107,8 @@ def conv2d(
             f"weight {weight.shape} needs in_channels / groups = {channels // groups} "
             f"in its dim 1, got {group_channels}"
         )
-    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
+    (sh, sw), (ph, pw) = _pair(stride, "stride"), _pair(padding, "padding")
+    dh, dw = _pair(dilation, "dilation")
     out_h = conv_output_size(height, kh, sh, ph, dh)
     out_w = conv_output_size(width, kw, sw, pw, dw)
     padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
@@ -142,9 +143,9 @@ def max_pool2d(
     x = np.asarray(x)
     if x.ndim not in (3, 4):
         raise ValueError(f"x must have 3 or 4 dims ([N,] C, H, W), got shape {x.shape}")
-    kh, kw = _pair(kernel_size)
-    sh, sw = _pair(kernel_size if stride is None else stride)
-    ph, pw = _pair(padding)
+    kh, kw = _pair(kernel_size, "kernel_size")
+    sh, sw = _pair(kernel_size if stride is None else stride, "stride")
+    ph, pw = _pair(padding, "padding")
     height, width = x.shape[-2:]
     out_h = pool_output_size(height, kh, sh, ph)
     out_w = pool_output_size(width, kw, sw, pw)
@@ -168,8 +169,8 @@ def avg_pool2d(
     x = np.asarray(x)
     if x.ndim not in (3, 4):
         raise ValueError(f"x must have 3 or 4 dims ([N,] C, H, W), got shape {x.shape}")
-    kh, kw = _pair(kernel_size)
-    sh, sw = _pair(kernel_size if stride is None else stride)
+    kh, kw = _pair(kernel_size, "kernel_size")
+    sh, sw = _pair(kernel_size if stride is None else stride, "stride")
     out_h = pool_output_size(x.shape[-2], kh, sh)
     out_w = pool_output_size(x.shape[-1], kw, sw)
     out = np.empty((*x.shape[:-2], out_h, out_w), dtype=np.result_type(x, np.float32))
@@ -179,12 +180,15 @@ def avg_pool2d(
     return out
 
 
-def _pair(value: int | tuple[int, int]) -> tuple[int, int]:
+def _pair(value: int | tuple[int, int], name: str) -> tuple[int, int]:
     if isinstance(value, int):
         return value, value
-    value = tuple(value)
+    try:
+        value = tuple(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an int or a pair (height, width), got {value!r}") from None
     if len(value) != 2:
-        raise ValueError(f"a size must be an int or a pair (height, width), got {value}")
+        raise ValueError(f"{name} must be an int or a pair (height, width), got {value}")
     return value
 
 

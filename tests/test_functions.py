@@ -388,6 +388,7 @@ def test_softmax_without_dim_warns_and_picks_a_dim_by_ndim(device, shape):
     for name, call in (
         ("softmax", lambda: F.softmax(tensor)),
         ("log_softmax", lambda: F.log_softmax(tensor)),
+        ("softmin", lambda: F.softmin(tensor)),
         ("softmax", lambda: nn.Softmax()(tensor)),
     ):
         with pytest.warns(UserWarning, match=f"Implicit dimension choice for {name}"):
@@ -533,6 +534,25 @@ def test_cross_entropy_takes_class_probabilities_since_1_10(device, dtype, extra
     entropy = float(-(target_array * np.log(target_array)).sum(axis=1).mean())
     assert loss.item() >= entropy - 1e-5 * max(1.0, abs(entropy)), call
     close(F.cross_entropy(target.log(), target), entropy, f"scores = log(target) in {call}")
+
+
+@pytest.mark.claim("functions.cross-entropy.class-probabilities")
+@QUICK
+@given(dtype=st.sampled_from(WIDE_DTYPES), scale=st.floats(-3.0, 3.0), data=st.data())
+def test_cross_entropy_does_not_check_that_targets_are_probabilities(device, dtype, scale, data):
+    scores, array, labels, _ = data.draw(classification(device, dtype))
+    one_hot = F.one_hot(labels, num_classes=scores.shape[1]).to(dtype)
+    call = f"F.cross_entropy({text(scores)}, {scale} * one_hot({labels.tolist()}))"
+    # Rows summing to `scale` (negative too) are accepted: the loss is linear in the target.
+    close(
+        F.cross_entropy(scores, scale * one_hot),
+        scale * ref.cross_entropy(array, labels.cpu().numpy()),
+        call,
+        dtype,
+    )
+    mixed = torch.full_like(scores, -1.0)  # every entry negative, rows sum to -C
+    by_hand = (F.log_softmax(scores, dim=1).sum(dim=1)).mean()
+    close(F.cross_entropy(scores, mixed), by_hand.double(), f"all -1 targets for {text(scores)}")
 
 
 # a Softmax before the loss -------------------------------------------------------------------

@@ -3,6 +3,8 @@ train and eval mode, and the shapes of Embedding, LSTM and Flatten."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -126,10 +128,15 @@ def torch_outcome(call):
 
 
 def reference_outcome(function, *args, **kwargs):
+    """The reference's size, or the ValueError it raised."""
     try:
         return function(*args, **kwargs)
-    except ValueError:
-        return ValueError
+    except ValueError as error:
+        return error
+
+
+def refusals(outcomes) -> str:
+    return " ".join(str(each) for each in outcomes if isinstance(each, ValueError))
 
 
 @pytest.mark.claim("layers.conv.output-size")
@@ -158,7 +165,8 @@ def test_conv_output_size_is_the_formula_per_dim(device, drawn):
     )
     got = torch_outcome(lambda: F.conv2d(x, torch.empty(1, 1, kh, kw, device=device), **options))
     message = f"{call} gives {got}, the formula {expected}"
-    if ValueError in expected:
+    if refusals(expected):
+        assert "larger than padded input" in refusals(expected), message
         assert "Kernel size can't be greater than actual input size" in str(got), message
     else:
         assert got == expected, message
@@ -447,7 +455,10 @@ def test_max_pool2d_takes_the_window_maximum(device, x, kernel, stride, data):
     data=st.data(),
 )
 def test_max_pool2d_output_size(device, n, kernel, stride, dilation, ceil_mode, data):
-    padding = data.draw(st.tuples(*(st.integers(0, k // 2) for k in kernel)), label="padding")
+    # Mostly legal paddings (at most k // 2), sometimes up to k, to compare the two refusals.
+    padding = data.draw(
+        st.tuples(*(st.integers(0, k // 2) | st.integers(0, k) for k in kernel)), label="padding"
+    )
     options = {"padding": padding, "dilation": dilation, "ceil_mode": ceil_mode}
     call = f"F.max_pool2d(x of (1, 1, {n[0]}, {n[1]}), {kernel}, {stride}, **{options})"
     expected = tuple(
@@ -465,7 +476,14 @@ def test_max_pool2d_output_size(device, n, kernel, stride, dilation, ceil_mode, 
     x = torch.empty(1, 1, *n, device=device)
     got = torch_outcome(lambda: F.max_pool2d(x, kernel, stride, **options))
     message = f"{call} gives {got}, the reference {expected}"
-    if ValueError in expected:
+    if "more than half of kernel_size" in refusals(expected):
+        # torch checks the padding first: "... smaller than or equal to half of kernel size"
+        # or, where the dilation counts, "... at most half of effective kernel size".
+        assert re.search(r"pad should be (smaller than or equal to|at most) half", str(got)), (
+            message
+        )
+    elif refusals(expected):
+        assert "no window fits" in refusals(expected), message
         assert "Output size is too small" in str(got), message
     else:
         assert got == expected, message
@@ -586,7 +604,10 @@ def test_dropout_zeroes_about_a_fraction_p(device, p):
 def test_dropout_in_eval_is_the_identity(device, p, shape):
     layer = nn.Dropout(p).eval()
     x = torch.arange(float(np.prod(shape)), device=device).reshape(shape)
+    rng_state = torch.cuda.get_rng_state if device == "cuda" else torch.get_rng_state
+    state = rng_state()
     out = layer(x)
+    assert torch.equal(rng_state(), state), f"nn.Dropout({p}).eval() drew random numbers"
     assert out.shape == x.shape
     if device != "meta":
         assert torch.equal(out, x), f"nn.Dropout({p}).eval() changed {describe(x)}"
@@ -660,6 +681,7 @@ def test_batch_norm_in_eval_uses_the_running_stats(device, x, stats):
     call = f"nn.BatchNorm2d({channels}).eval()({describe(x)})"
     close(out, expected, device, call)
     close(bn.running_mean, mean, device, f"running_mean after {call}")
+    close(bn.running_var, var, device, f"running_var after {call}")
     assert bn.num_batches_tracked.item() == 0
     bn(torch.ones(1, channels, 1, 1, dtype=torch.float64, device=device))  # one value is fine
 

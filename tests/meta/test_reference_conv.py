@@ -117,6 +117,58 @@ def test_a_one_hot_kernel_shifts_the_input(x, u, v):
     assert np.array_equal(conv2d(x, kernel), x[:, :, u : u + 3, v : v + 4])
 
 
+def plain_convolution(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Stride 1, no padding, no dilation, one group: every kh x kw window of `x` (NumPy's
+    sliding_window_view) times the kernel, summed over channels and window."""
+    windows = np.lib.stride_tricks.sliding_window_view(x, weight.shape[2:], axis=(2, 3))
+    return np.einsum("bcijuv,ocuv->boij", windows, weight)
+
+
+@st.composite
+def conv_cases(draw):
+    groups = draw(st.integers(1, 3))
+    in_channels, out_channels = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    size = [
+        draw(st.integers(max(1, dilation[d] * (kernel[d] - 1) + 1 - 2 * padding[d]), 8))
+        for d in (0, 1)
+    ]
+    small = st.integers(-9, 9)
+    x = draw(npst.arrays(np.float64, (2, in_channels, *size), elements=small))
+    weight = draw(
+        npst.arrays(np.float64, (out_channels, in_channels // groups, *kernel), elements=small)
+    )
+    return x, weight, {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+
+
+@given(case=conv_cases())
+def test_conv2d_is_padding_then_dilated_kernel_then_subsampling_per_group(case):
+    """Each argument taken apart: padding is np.pad with zeros, dilation a kernel with
+    `dilation - 1` zeros between its taps, stride keeps every s-th output of stride 1, and
+    groups convolve their own slices of channels side by side."""
+    x, weight, options = case
+    (sh, sw), (ph, pw), (dh, dw) = options["stride"], options["padding"], options["dilation"]
+    groups = options["groups"]
+    padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    out_channels, per_group, kh, kw = weight.shape
+    spread = np.zeros((out_channels, per_group, dh * (kh - 1) + 1, dw * (kw - 1) + 1))
+    spread[:, :, ::dh, ::dw] = weight
+    step = out_channels // groups
+    expected = np.concatenate(
+        [
+            plain_convolution(
+                padded[:, g * per_group : (g + 1) * per_group], spread[g * step : (g + 1) * step]
+            )[:, :, ::sh, ::sw]
+            for g in range(groups)
+        ],
+        axis=1,
+    )
+    assert np.array_equal(conv2d(x, weight, **options), expected)  # integers: exact
+
+
 def test_pooling_worked_by_hand():
     x = np.array([[[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 8.0, 6.0], [7.0, 0.0, 1.0, 1.0]]])
     assert max_pool2d(x, 2).tolist() == [[[5.0, 8.0]]]
@@ -153,8 +205,18 @@ def test_pooling_worked_by_hand():
         ),
         (lambda: conv2d(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 3, 3))), "larger than padded"),
         (lambda: max_pool2d(np.zeros((4, 4)), 2), "x must have 3 or 4 dims"),
+        (lambda: max_pool2d(np.zeros((1, 4, 4)), (2, 2, 2)), "kernel_size must be an int or a"),
+        (
+            lambda: conv2d(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), stride=(1, 0)),
+            "stride must be a positive int, got 0",
+        ),
     ],
 )
 def test_bad_arguments_are_refused_with_the_rule(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_a_size_that_is_neither_an_int_nor_a_pair_is_a_type_error():
+    with pytest.raises(TypeError, match="padding must be an int or a pair"):
+        conv2d(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), padding=1.0)
