@@ -6,11 +6,16 @@ sampler of its own: consecutive slices of `batch_size` samples, the last one sho
 header (two zero bytes, a type code, the number of dims, then each dim as a 4-byte big-endian
 int) followed by the elements in row-major order. `cifar_batch` is the dictionary CIFAR-10
 pickles in each `data_batch_N`: images as rows of 3072 bytes, the red plane, then green, then
-blue, each 32x32 row-major.
+blue, each 32x32 row-major. The real files were written by Python 2 (`cPickle.dump(d, f, 2)`):
+their keys and names are Python 2 byte strings, and the array's raw bytes are one too, so
+Python 3 reads them only with `pickle.load(f, encoding="latin1")` (str keys, the bytes decoded
+one to one; the default ASCII fails on the first byte over 127, `encoding="bytes"` leaves the
+keys as bytes). `python2_pickle` writes a value that way, opcode by opcode.
 """
 
 from __future__ import annotations
 
+import pickle
 import struct
 
 import numpy as np
@@ -71,6 +76,8 @@ def read_idx(data: bytes) -> np.ndarray:
     if data[2] not in codes:
         raise ValueError(f"data has IDX type code {data[2]:#x}, not one of {sorted(codes)}")
     ndim = data[3]
+    if len(data) < 4 + 4 * ndim:
+        raise ValueError(f"data ends inside its header: {ndim} dims need {4 + 4 * ndim} bytes")
     shape = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
     dtype = codes[data[2]]
     body = data[4 + 4 * ndim :]
@@ -83,7 +90,8 @@ def read_idx(data: bytes) -> np.ndarray:
 
 
 def cifar_batch(images_hwc: np.ndarray, labels: list[int], name: str = "batch") -> dict:
-    """The dictionary one CIFAR-10 batch file pickles, for N uint8 images of 32x32x3 (HWC)."""
+    """The dictionary one CIFAR-10 batch file pickles, for N uint8 images of 32x32x3 (HWC), with
+    Python 2's byte strings as bytes: keys b"batch_label", b"labels", b"data", b"filenames"."""
     images_hwc = np.asarray(images_hwc)
     expected = (len(labels), CIFAR_SIDE, CIFAR_SIDE, 3)
     if images_hwc.dtype != np.uint8 or images_hwc.shape != expected:
@@ -93,10 +101,73 @@ def cifar_batch(images_hwc: np.ndarray, labels: list[int], name: str = "batch") 
         )
     if not all(isinstance(label, int) and 0 <= label < 10 for label in labels):
         raise ValueError(f"labels {labels} must be ints in 0..9")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, not {type(name).__name__}")
     rows = images_hwc.transpose(0, 3, 1, 2).reshape(len(labels), 3 * CIFAR_SIDE * CIFAR_SIDE)
     return {
-        "batch_label": name,
-        "labels": list(labels),
-        "data": np.ascontiguousarray(rows),
-        "filenames": [f"{name}_{index}.png" for index in range(len(labels))],
+        b"batch_label": name.encode("latin1"),
+        b"labels": list(labels),
+        b"data": np.ascontiguousarray(rows),
+        b"filenames": [f"{name}_{index}.png".encode("latin1") for index in range(len(labels))],
     }
+
+
+def python2_pickle(value: object) -> bytes:
+    """`value` as Python 2's `cPickle.dumps(value, 2)` wrote it (without the memo, which changes
+    nothing read back): bytes are Python 2 `str` (SHORT_BINSTRING, BINSTRING), and a 2-d uint8
+    array is `numpy.core.multiarray._reconstruct` plus a state whose raw data is such a string.
+    Takes dicts, lists, bytes, ints in 0..2**31-1, None and 2-d uint8 arrays."""
+    out = bytearray(pickle.PROTO + bytes([2]))
+    _save_python2(out, value)
+    return bytes(out + pickle.STOP)
+
+
+def _save_python2(out: bytearray, value: object) -> None:
+    if value is None:
+        out += pickle.NONE
+    elif isinstance(value, bool):
+        raise TypeError("value holds a bool; python2_pickle writes no bools")
+    elif isinstance(value, int) and 0 <= value < 2**31:
+        if value < 256:
+            out += pickle.BININT1 + bytes([value])
+        else:
+            out += pickle.BININT + struct.pack("<i", value)
+    elif isinstance(value, bytes):
+        if len(value) < 256:
+            out += pickle.SHORT_BINSTRING + bytes([len(value)]) + value
+        else:
+            out += pickle.BINSTRING + struct.pack("<i", len(value)) + value
+    elif isinstance(value, list):
+        out += pickle.EMPTY_LIST + pickle.MARK
+        for item in value:
+            _save_python2(out, item)
+        out += pickle.APPENDS
+    elif isinstance(value, dict):
+        out += pickle.EMPTY_DICT + pickle.MARK
+        for key, item in value.items():
+            _save_python2(out, key)
+            _save_python2(out, item)
+        out += pickle.SETITEMS
+    elif isinstance(value, np.ndarray) and value.dtype == np.uint8 and value.ndim == 2:
+        # ndarray.__reduce__ as NumPy 1.x made it: _reconstruct(ndarray, (0,), "b"), then the
+        # state (version 1, shape, dtype("u1"), not Fortran-ordered, the raw bytes).
+        out += pickle.GLOBAL + b"numpy.core.multiarray\n_reconstruct\n"
+        out += pickle.GLOBAL + b"numpy\nndarray\n"
+        out += pickle.BININT1 + bytes([0]) + pickle.TUPLE1
+        _save_python2(out, b"b")
+        out += pickle.TUPLE3 + pickle.REDUCE + pickle.MARK
+        _save_python2(out, 1)
+        _save_python2(out, value.shape[0])
+        _save_python2(out, value.shape[1])
+        out += pickle.TUPLE2 + pickle.GLOBAL + b"numpy\ndtype\n"
+        _save_python2(out, b"u1")
+        out += pickle.BININT1 + bytes([0]) + pickle.BININT1 + bytes([1]) + pickle.TUPLE3
+        out += pickle.REDUCE + pickle.MARK + pickle.BININT1 + bytes([3])
+        _save_python2(out, b"|")
+        out += pickle.NONE * 3 + (pickle.BININT + struct.pack("<i", -1)) * 2
+        out += pickle.BININT1 + bytes([0]) + pickle.TUPLE + pickle.BUILD + pickle.NEWFALSE
+        _save_python2(out, np.ascontiguousarray(value).tobytes())
+        out += pickle.TUPLE + pickle.BUILD
+    else:
+        kind = type(value).__name__
+        raise TypeError(f"value holds a {kind}, which python2_pickle does not write")

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import pickle
+import shutil
+import tarfile
 import warnings
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from torchvision import transforms
 from torchvision.datasets import CIFAR10, FashionMNIST
 from torchvision.transforms import v2
 
-from reference.data import cifar_batch, idx_bytes
+from reference.data import cifar_batch, idx_bytes, python2_pickle
 from reference.transforms import normalize, to_tensor
 from tests.harness.torch_settings import default_dtype, seeded
 from tests.harness.versions import torchvision_version
@@ -66,15 +67,19 @@ def write_fashion_mnist(root: Path, split: str, images: np.ndarray, labels: list
 
 
 def write_cifar10(root: Path, batches: list[tuple[np.ndarray, list[int]]]) -> Path:
-    """Six pickled batches (five train, then test) and batches.meta in root/cifar-10-batches-py."""
+    """Six pickled batches (five train, then test) and batches.meta in root/cifar-10-batches-py,
+    pickled as Python 2 wrote the real ones: keys and names are byte strings."""
     folder = root / CIFAR10.base_folder
     folder.mkdir(parents=True)
     names = [name for name, _ in CIFAR10.train_list + CIFAR10.test_list]
     for name, (images, labels) in zip(names, batches, strict=True):
-        with open(folder / name, "wb") as file:
-            pickle.dump(cifar_batch(images, labels, name), file, protocol=2)
-    with open(folder / CIFAR10.meta["filename"], "wb") as file:
-        pickle.dump({CIFAR10.meta["key"]: [f"class {i}" for i in range(10)]}, file, protocol=2)
+        (folder / name).write_bytes(python2_pickle(cifar_batch(images, labels, name)))
+    meta = {
+        b"num_cases_per_batch": len(batches[0][1]),
+        CIFAR10.meta["key"].encode("latin1"): [f"class {i}".encode("latin1") for i in range(10)],
+        b"num_vis": 3072,
+    }
+    (folder / CIFAR10.meta["filename"]).write_bytes(python2_pickle(meta))
     return folder
 
 
@@ -148,6 +153,8 @@ def test_fashion_mnist_reads_idx_files_offline(device, tmp_path_factory, images,
     )
 )
 def test_cifar10_reads_pickled_batches_offline(device, tmp_path_factory, batches):
+    batches = [(images.copy(), labels) for images, labels in batches]
+    batches[0][0][0, 0, 0, 0] = 200  # a byte over 127: like the real files, ASCII cannot read it
     root = tmp_path_factory.mktemp("cifar")
     folder = write_cifar10(root, batches)
     with pytest.raises(RuntimeError, match="Dataset not found or corrupted"):
@@ -177,6 +184,38 @@ def test_cifar10_reads_pickled_batches_offline(device, tmp_path_factory, batches
         torch.testing.assert_close(tensor, torch.from_numpy(expected), **FLOAT32)
         assert tensor.min() >= -1
         assert tensor.max() <= 1
+
+
+@pytest.mark.claim("vision.cifar10.reads-pickled-batches")
+@pytest.mark.devices("cpu")
+def test_cifar10_checks_batches_meta_and_extracts_a_local_archive(device, tmp_path, monkeypatch):
+    images = np.zeros((1, 32, 32, 3), np.uint8)
+    images[0, :, :, 2] = 255  # blue
+    folder = write_cifar10(tmp_path, [(images, [label]) for label in range(6)])
+    pinned = cifar10_pinned_to(folder)
+    real_meta = type("RealMetaCIFAR10", (pinned,), {"meta": CIFAR10.meta})
+    with pytest.raises(RuntimeError, match=r"^Dataset metadata file not found or corrupted"):
+        real_meta(tmp_path, download=False)  # the batches pass; batches.meta's MD5 does not
+    # Notes 003's cifar-10-python.tar.gz beside the code: download=True verifies its MD5 and
+    # extracts it; the network functions are replaced, so reaching for them fails the test.
+    archive = tmp_path / CIFAR10.filename
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(folder, arcname=CIFAR10.base_folder)
+    shutil.rmtree(folder)
+    for name in ("_urlretrieve", "_get_redirect_url", "_download_file_from_remote_location"):
+        monkeypatch.setattr(torchvision.datasets.utils, name, network_is_off)
+    from_archive = type(
+        "ArchivedCIFAR10", (pinned,), {"tgz_md5": hashlib.md5(archive.read_bytes()).hexdigest()}
+    )
+    test = from_archive(tmp_path, train=False, download=True)
+    assert len(test) == 1
+    assert test[0][1] == 5
+    assert np.array_equal(np.asarray(test[0][0]), images[0])
+    assert len(from_archive(tmp_path, train=True, download=False)) == 5
+
+
+def network_is_off(*args, **kwargs):
+    raise AssertionError(f"torchvision reached for the network: {args}")
 
 
 @pytest.mark.claim("vision.datasets.missing-files")
@@ -314,6 +353,12 @@ def test_v2_to_dtype_is_within_one_ulp_of_to_tensor(device):
     new = v2.ToDtype(torch.float32, scale=True)(v2.ToImage()(every_byte)).as_subclass(torch.Tensor)
     ulps = (old.view(torch.int32) - new.view(torch.int32)).abs()  # same sign: ints order floats
     assert ulps.max().item() <= 1, f"v2.ToDtype differs from ToTensor by {ulps.max()} ulp"
+    byte_values = np.arange(256, dtype=np.float32)
+    times_inverse = byte_values * np.float32(1 / 255)  # v2: k * (1/255) in float32
+    assert new.flatten().tolist() == times_inverse.tolist()
+    differ = np.count_nonzero(times_inverse != byte_values / np.float32(255))  # v1: k / 255
+    assert differ > 0, "k * (1/255) and k / 255 agree for every byte in float32"
+    assert ulps.count_nonzero().item() == differ, "v2 and ToTensor differ on other bytes"
     assert new.min() == 0
     assert new.max() == 1
     assert not v2.ToDtype(torch.float32)(v2.ToImage()(every_byte)).max() <= 1, "scale=False"
@@ -335,10 +380,13 @@ def on_device(model: nn.Module, device: str) -> nn.Module:
     return model if device == "cpu" else copy.deepcopy(model).to(device)
 
 
-def small_images(device: str, count: int = 2) -> torch.Tensor:
-    """`count` 3x32x32 images: the smallest input for which layer4 still has a pixel; adaptive
-    pooling makes every size from 32 on (224 in the notes) give [N, 2048, 1, 1]."""
-    return torch.linspace(-1, 1, count * 3 * 32 * 32, device=device).reshape(count, 3, 32, 32)
+def small_images(device: str, height: int = 8, width: int = 8) -> torch.Tensor:
+    """Two 3 x height x width images, small to keep ResNet-50 quick: layer4's map is
+    ceil(height / 32) x ceil(width / 32) (each stride-2 stage rounds up), which the adaptive
+    pooling averages to 1 x 1, so every size from 1 x 1 on (224 in the notes) gives
+    [2, 2048, 1, 1]."""
+    count = 2 * 3 * height * width
+    return torch.linspace(-1, 1, count, device=device).reshape(2, 3, height, width)
 
 
 @pytest.mark.claim("vision.resnet50.pretrained-became-weights")
@@ -356,6 +404,7 @@ def test_pretrained_true_warns_and_loads_the_v1_imagenet_weights(device, resnet5
         return resnet50.state_dict()
 
     monkeypatch.setattr(torchvision.models._api, "load_state_dict_from_url", offline)
+    monkeypatch.setattr(torch.hub, "download_url_to_file", network_is_off)  # if that name moves
     with warnings.catch_warnings(record=True) as caught, torch.random.fork_rng(devices=[]):
         warnings.simplefilter("always")
         model = torchvision.models.resnet50(pretrained=True)
@@ -400,11 +449,18 @@ def test_dropping_the_last_child_gives_2048_features(device, resnet50):
     assert children[-1] is model.fc
     assert isinstance(children[-2], nn.AdaptiveAvgPool2d)
     features = nn.Sequential(*children[:-1])
-    x = small_images(device)
-    with torch.no_grad():
-        out = features(x)
-        logits = model.fc(out.flatten(1))
+    x = small_images(device, height=33, width=8)  # layer4's map: ceil(33/32) x ceil(8/32) = 2 x 1
+    maps = []
+    hook = model.layer4.register_forward_hook(lambda module, args, output: maps.append(output))
+    try:
+        with torch.no_grad():
+            out = features(x)
+            logits = model.fc(out.flatten(1))
+    finally:
+        hook.remove()
     assert out.shape == (2, 2048, 1, 1), f"features of {tuple(x.shape)}: {tuple(out.shape)}"
+    assert maps[0].shape == (2, 2048, 2, 1), f"layer4 map of {tuple(x.shape)}"
+    torch.testing.assert_close(out, maps[0].mean((2, 3), keepdim=True), **FLOAT32)
     assert logits.shape == (2, 1000)
     with pytest.raises(AttributeError, match="has no attribute 'fc'"):
         features.fc  # noqa: B018  (notes 001 read resnet.fc.in_features after the wrapping)

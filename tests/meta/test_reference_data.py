@@ -4,6 +4,8 @@ published header layout, and CIFAR-10's row layout by hand."""
 from __future__ import annotations
 
 import math
+import pickle
+import pickletools
 
 import numpy as np
 import pytest
@@ -11,7 +13,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
-from reference.data import batch_bounds, cifar_batch, idx_bytes, num_batches, read_idx
+from reference.data import (
+    batch_bounds,
+    cifar_batch,
+    idx_bytes,
+    num_batches,
+    python2_pickle,
+    read_idx,
+)
 
 
 @given(n=st.integers(0, 10_000), batch_size=st.integers(1, 500), drop_last=st.booleans())
@@ -74,12 +83,14 @@ def test_idx_refuses_what_it_cannot_encode():
         read_idx(b"\x01\x00\x08\x01")
     with pytest.raises(ValueError, match="needs 3"):
         read_idx(bytes([0, 0, 8, 1, 0, 0, 0, 3, 1, 2]))
+    with pytest.raises(ValueError, match="ends inside its header"):
+        read_idx(bytes([0, 0, 8, 3, 0, 0, 0, 1]))
 
 
 def test_cifar_rows_are_red_then_green_then_blue_planes():
     image = np.zeros((1, 32, 32, 3), np.uint8)
     image[0, 0, 1] = (10, 20, 30)  # pixel at row 0, column 1
-    row = cifar_batch(image, [4])["data"][0]
+    row = cifar_batch(image, [4])[b"data"][0]
     assert row.shape == (3072,)
     assert (row[1], row[1024 + 1], row[2048 + 1]) == (10, 20, 30)
     assert np.count_nonzero(row) == 3
@@ -90,3 +101,40 @@ def test_cifar_batch_refuses_bad_images_and_labels():
         cifar_batch(np.zeros((1, 28, 28, 3), np.uint8), [0])
     with pytest.raises(ValueError, match="labels"):
         cifar_batch(np.zeros((1, 32, 32, 3), np.uint8), [10])
+    with pytest.raises(TypeError, match="name must be a str"):
+        cifar_batch(np.zeros((1, 32, 32, 3), np.uint8), [0], name=b"data_batch_1")
+
+
+def test_python2_pickle_writes_python_2_strings_that_need_latin1():
+    image = np.zeros((1, 32, 32, 3), np.uint8)
+    image[0, 0, 0] = (255, 128, 0)
+    data = python2_pickle(cifar_batch(image, [7], "data_batch_1"))
+    assert data[:2] == b"\x80\x02"  # protocol 2, as cPickle.dump(d, f, 2)
+    opcodes = {op.name for op, _, _ in pickletools.genops(data)}
+    assert {"SHORT_BINSTRING", "BINSTRING"} <= opcodes
+    assert not opcodes & {"BINUNICODE", "SHORT_BINUNICODE", "BINBYTES", "SHORT_BINBYTES"}
+    assert b"cnumpy.core.multiarray\n_reconstruct\n" in data  # the global NumPy 1.x named
+    batch = pickle.loads(data, encoding="latin1")  # as torchvision reads it
+    assert sorted(batch) == ["batch_label", "data", "filenames", "labels"]
+    assert batch["labels"] == [7]
+    assert batch["filenames"] == ["data_batch_1_0.png"]
+    assert batch["data"].dtype == np.uint8
+    assert batch["data"].shape == (1, 3072)
+    assert (batch["data"][0, 0], batch["data"][0, 1024], batch["data"][0, 2048]) == (255, 128, 0)
+    assert sorted(pickle.loads(data, encoding="bytes")) == [
+        b"batch_label",
+        b"data",
+        b"filenames",
+        b"labels",
+    ]
+    with pytest.raises(UnicodeDecodeError):  # the raw bytes 255 and 128 are not ASCII
+        pickle.loads(data)
+
+
+def test_python2_pickle_refuses_what_python_2_files_do_not_hold():
+    with pytest.raises(TypeError, match="value holds a str"):
+        python2_pickle({"label_names": []})
+    with pytest.raises(TypeError, match="value holds a float"):
+        python2_pickle([0.5])
+    with pytest.raises(TypeError, match="value holds a bool"):
+        python2_pickle([True])
