@@ -484,8 +484,7 @@ def check_a_frozen_backbone(model: nn.Module, device: str) -> None:
         parameter.requires_grad_(False)
     in_features = model.fc.in_features  # before the wrapping, which drops .fc
     backbone = nn.Sequential(*list(model.children())[:-1])
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(1)
+    with seeded(1):
         head = nn.Linear(in_features, 3).to(device)
     before = {name: p.clone() for name, p in backbone.named_parameters()}
     buffers = {name: b.clone() for name, b in backbone.named_buffers()}
