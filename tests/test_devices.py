@@ -7,8 +7,6 @@ parametrizations skip ("CUDA not available").
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 import torch
@@ -359,18 +357,15 @@ def test_a_kernel_launch_returns_before_the_kernel_ends(device):
             product = a @ a
         return product
 
-    start = time.perf_counter()  # a naive timer
-    launch()
-    naive = time.perf_counter() - start
+    launch()  # a naive timer would read the clock here, with the work still queued
     busy = not torch.cuda.current_stream().query()
     torch.cuda.synchronize()
     assert busy, "the stream was idle right after launching 20 large matmuls"
     assert torch.cuda.current_stream().query()
 
-    start = cuda_synchronized_clock()  # the benchmark harness's timer for CUDA
     product = launch()
-    synchronized = cuda_synchronized_clock() - start
-    assert naive < synchronized / 2, f"naive {naive:.4f} s vs synchronised {synchronized:.4f} s"
+    cuda_synchronized_clock()  # the benchmark harness's CUDA timer waits before it reads
+    assert torch.cuda.current_stream().query(), "the synchronised clock read with work queued"
     assert product[0, 0].item() == 4096.0
 
 
@@ -519,32 +514,15 @@ def test_the_cuda_generator_is_separate(device):
 # The cost of moving ------------------------------------------------------------------------------
 
 
-def best_of(repeats: int, work) -> float:
-    """The shortest of `repeats` timings of `work()` (CUDA synchronised before each reading)."""
-    times = []
-    for _ in range(repeats):
-        torch.cuda.synchronize()
-        start = time.perf_counter()
-        work()
-        torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 @pytest.mark.claim("devices.cost.moving-pays-for-enough-work")
 @on_cuda
-def test_small_work_stays_on_the_cpu_and_large_work_pays_for_the_move(device):
-    small = torch.ones(256)  # 1 KiB
-    on_cpu_small = best_of(20, lambda: small * 2)
-    round_trip_small = best_of(20, lambda: (small.to(device) * 2).cpu())
-    assert on_cpu_small < round_trip_small, (
-        f"1 KiB x * 2: CPU {on_cpu_small:.2e} s, copy-in + GPU + copy-out {round_trip_small:.2e} s"
-    )
-    n = 4096
-    a = torch.ones(n, n) / n
-    round_trip_large = best_of(3, lambda: (a.to(device) @ a.to(device)).cpu())
-    on_cpu_large = best_of(1, lambda: a @ a)
-    assert round_trip_large < on_cpu_large, (
-        f"{n}x{n} matmul: CPU {on_cpu_large:.3f} s, "
-        f"with the copies on CUDA {round_trip_large:.3f} s"
-    )
+def test_a_round_trip_to_the_gpu_copies_every_byte_twice(device):
+    """What a move costs is bytes, checked here; what those bytes cost in time against the work
+    done is measured by bench_elementwise and bench_matmul, never asserted."""
+    x = torch.ones(1024, 1024)  # 4 MiB, a multiple of the caching allocator's block size
+    before = torch.cuda.memory_allocated()
+    on_gpu = x.to(device)
+    assert torch.cuda.memory_allocated() - before == x.nbytes, "the copy in did not allocate"
+    back = on_gpu.cpu()
+    assert back.data_ptr() != x.data_ptr(), "the copy out returned the original CPU memory"
+    assert torch.equal(back, x)
