@@ -168,6 +168,7 @@ def plot(benchmark_json: dict, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
     found = measurements(benchmark_json)
     table = _by_benchmark(found)
@@ -186,6 +187,7 @@ def plot(benchmark_json: dict, path: Path) -> None:
                 ax.loglog(xs, ys, marker="o", label=device)
         ax.set_title(benchmark)
         ax.set_xlabel(f"size ({_unit(sizes)})")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # over less than a decade they overlap
         ax.set_ylabel("median time (s)")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
