@@ -22,6 +22,8 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch import nn
 
+from tests.harness.torch_settings import seeded
+
 HOST = "127.0.0.1"
 SETUP_TIMEOUT_S = 60.0  # init_process_group, DDP construction, training collectives
 HANG_TIMEOUT_S = 2.0  # the group on which rank 1 stops answering
@@ -65,7 +67,8 @@ def make_model() -> nn.Module:
 
 def plain_grads(state: dict, inputs: torch.Tensor, targets: torch.Tensor) -> list[torch.Tensor]:
     """The gradients of the mean squared error of a plain (not distributed) model."""
-    model = make_model()
+    with seeded(0):  # the weights come from `state`; the draw must not touch the global RNG
+        model = make_model()
     model.load_state_dict(state)
     nn.functional.mse_loss(model(inputs), targets).backward()
     return [parameter.grad.clone() for parameter in model.parameters()]
@@ -73,7 +76,8 @@ def plain_grads(state: dict, inputs: torch.Tensor, targets: torch.Tensor) -> lis
 
 def plain_training(state: dict, inputs, targets, steps: int, lr: float) -> list[torch.Tensor]:
     """The parameters after `steps` steps of SGD on the whole batch, with the mean loss."""
-    model = make_model()
+    with seeded(0):  # the weights come from `state`; the draw must not touch the global RNG
+        model = make_model()
     model.load_state_dict(state)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     for _ in range(steps):

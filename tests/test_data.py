@@ -165,25 +165,31 @@ def test_without_a_generator_every_epoch_draws_from_the_global_rng(device):
 @pytest.mark.claim("data.loader.workers-same-batches")
 @pytest.mark.devices("cpu")
 def test_two_workers_yield_the_batches_of_the_main_process(device):
-    # Tiny data, one loader per case, persistent_workers=False: each iter() forks and stops 2
-    # processes (~0.1 s each epoch), the start-up cost that tests/bench_data.py measures.
+    # Tiny data, persistent_workers=False: each iter() forks and stops 2 processes (~0.1 s), the
+    # start-up cost that tests/bench_data.py measures, so only the shuffled case, where epochs
+    # differ, runs two epochs. `timeout` bounds every wait for a worker's batch.
     cases = [
-        dict(batch_size=3),
-        dict(batch_size=4, drop_last=True),
-        dict(batch_size=3, shuffle=True),
+        (dict(batch_size=3), 1),
+        (dict(batch_size=4, drop_last=True), 1),
+        (dict(batch_size=3, shuffle=True), 2),
     ]
-    for options in cases:
+    for options, epochs in cases:
         main = indices_loader(10, generator=torch.Generator().manual_seed(7), **options)
         workers = indices_loader(
             10,
             generator=torch.Generator().manual_seed(7),
             num_workers=2,
             persistent_workers=False,
+            timeout=60,
             **options,
         )
         assert len(workers) == len(main)
-        assert [epoch(workers) for _ in range(2)] == [epoch(main) for _ in range(2)], (
-            f"DataLoader(<10 samples>, {options}, num_workers=2), two epochs"
+        expected = [epoch(main) for _ in range(epochs)]
+        if not options.get("shuffle"):
+            bounds = batch_bounds(10, options["batch_size"], options.get("drop_last", False))
+            assert expected == [[list(range(start, stop)) for start, stop in bounds]]
+        assert [epoch(workers) for _ in range(epochs)] == expected, (
+            f"DataLoader(<10 samples>, {options}, num_workers=2), {epochs} epoch(s)"
         )
 
 

@@ -59,17 +59,33 @@ def any_value_tensors(draw, dtype: torch.dtype) -> torch.Tensor:
     return torch.from_numpy(array.copy())
 
 
+BITS = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}
+
+
+def bits_of(tensor: torch.Tensor) -> torch.Tensor:
+    """The tensor's elements as integers of the same width: equal bits, equal integers."""
+    if tensor.is_complex():
+        tensor = torch.view_as_real(tensor)
+    if tensor.dtype == torch.bool or not (tensor.is_floating_point() or tensor.is_complex()):
+        return tensor
+    return tensor.view(BITS[tensor.element_size()])
+
+
 def assert_identical(got: torch.Tensor, want: torch.Tensor, expression: str) -> None:
-    """Same dtype, shape and values, NaN where NaN and the sign of every zero kept."""
+    """Same dtype, shape and bits: every value, the sign of every zero, every NaN's payload."""
     assert got.dtype == want.dtype, expression
     assert got.shape == want.shape, expression
-    torch.testing.assert_close(
-        got, want, rtol=0, atol=0, equal_nan=True, msg=lambda m: f"{expression}: {m}"
-    )
-    if want.is_floating_point() or want.is_complex():
-        real = torch.view_as_real(want) if want.is_complex() else want
-        real_got = torch.view_as_real(got) if got.is_complex() else got
-        assert torch.equal(torch.signbit(real_got), torch.signbit(real)), f"{expression}: sign"
+    assert torch.equal(bits_of(got), bits_of(want)), f"{expression}: the bits differ"
+
+
+def assert_same_numbers(got: torch.Tensor, want: torch.Tensor, expression: str) -> None:
+    """`assert_identical` except that a NaN need only stay a NaN, whatever its sign and payload."""
+    assert got.dtype == want.dtype, expression
+    assert got.shape == want.shape, expression
+    nan = torch.view_as_real(want).isnan() if want.is_complex() else want.isnan()
+    assert torch.equal(bits_of(got)[~nan], bits_of(want)[~nan]), f"{expression}: the bits differ"
+    real_got = torch.view_as_real(got) if got.is_complex() else got
+    assert real_got[nan].isnan().all(), f"{expression}: a NaN came back as a number"
 
 
 # The idiom -------------------------------------------------------------------------------------
@@ -181,7 +197,19 @@ def test_a_round_trip_keeps_every_value(device, dtype, data):
     wider = WIDER[dtype]
     back = tensor.to(wider).to(dtype)
     assert back is not tensor or wider == dtype
-    assert_identical(back, tensor, f"{describe(tensor)}.to({wider}).to({dtype})")
+    assert_same_numbers(back, tensor, f"{describe(tensor)}.to({wider}).to({dtype})")
+
+
+@pytest.mark.claim("devices.to.round-trip-exact")
+@on_cpu
+def test_a_conversion_back_to_bfloat16_keeps_nan_but_not_its_bits(device):
+    every_bfloat16 = torch.arange(-(2**15), 2**15, dtype=torch.int32).to(torch.int16)
+    values = every_bfloat16.view(torch.bfloat16)
+    back = values.to(torch.float32).to(torch.bfloat16)
+    assert_same_numbers(back, values, "every bfloat16 .to(float32).to(bfloat16)")
+    nan = values.isnan()
+    changed = (back.view(torch.int16) != every_bfloat16) & nan
+    assert changed.any(), "every NaN kept its sign and payload: the caveat no longer applies"
 
 
 @pytest.mark.claim("devices.to.round-trip-exact")
@@ -399,8 +427,9 @@ def test_pin_memory(device):
     if not cuda_available():
         with pytest.raises(RuntimeError):
             tensor.pin_memory()
+        options = {"batch_size": 2, "pin_memory": True, "generator": torch.Generator()}
         with pytest.warns(UserWarning, match="no accelerator"):
-            batch = next(iter(DataLoader(tensor, batch_size=2, pin_memory=True)))
+            batch = next(iter(DataLoader(tensor, **options)))
         assert not batch.is_pinned()
         return
     pinned = tensor.pin_memory()

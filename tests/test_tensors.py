@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from reference.promotion import DTYPES, category, result_type, true_division_type
 from tests.harness.assertions import assert_copies, assert_same_values, describe
 from tests.harness.strategies import SHARED_DTYPES, arrays, dtype_name, shapes
-from tests.harness.torch_settings import default_dtype
+from tests.harness.torch_settings import default_dtype, seeded
 
 # The dtypes the promotion reference models, all of which torch >= 2.1 has: bool, uint8,
 # int8 ... int64, float16, bfloat16, float32, float64.
@@ -169,7 +169,7 @@ def normal_cdf(mean: float, std: float):
     return lambda x: 0.5 * (1.0 + math.erf((x - mean) / (std * math.sqrt(2.0))))
 
 
-def seeded(device: str, seed: int) -> torch.Generator:
+def seeded_rng(device: str, seed: int) -> torch.Generator:
     return torch.Generator(device=device).manual_seed(seed)
 
 
@@ -195,7 +195,7 @@ def test_the_separations_the_not_claims_rely_on_exceed_two_epsilon():
 @RANDOM_DTYPES
 def test_rand_is_uniform_on_the_half_open_unit_interval(dtype, device):
     sample = sample_of(
-        torch.rand(SAMPLE_SIZE, generator=seeded(device, 11), dtype=dtype, device=device)
+        torch.rand(SAMPLE_SIZE, generator=seeded_rng(device, 11), dtype=dtype, device=device)
     )
     outside = [value for value in sample if not 0.0 <= value < 1.0]
     assert not outside, f"torch.rand gave values outside [0, 1): {outside[:5]}"
@@ -210,7 +210,7 @@ def test_rand_is_uniform_on_the_half_open_unit_interval(dtype, device):
 @pytest.mark.devices("cpu")  # on CUDA these can round up to 1.0: pytorch/pytorch#96947
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=str)
 def test_rand_in_low_precision_stays_below_one_on_the_cpu(dtype, device):
-    sample = torch.rand(1_000_000, generator=seeded(device, 15), dtype=dtype, device=device)
+    sample = torch.rand(1_000_000, generator=seeded_rng(device, 15), dtype=dtype, device=device)
     ones = int((sample == 1).sum())
     assert ones == 0, f"torch.rand(10**6, dtype={dtype}) with seed 15 drew 1.0 {ones} times"
     assert float(sample.min()) >= 0.0
@@ -218,15 +218,16 @@ def test_rand_in_low_precision_stays_below_one_on_the_cpu(dtype, device):
 
 @pytest.mark.claim("tensors.random.rand-uniform")
 def test_rand_has_the_shape_and_default_dtype(device):
-    assert torch.rand(5, 3, device=device).shape == (5, 3)
-    assert torch.rand(5, 3, device=device).dtype == torch.get_default_dtype()
-    with default_dtype(torch.float64):
-        assert torch.rand(2, device=device).dtype == torch.float64
+    with seeded(0, device):
+        assert torch.rand(5, 3, device=device).shape == (5, 3)
+        assert torch.rand(5, 3, device=device).dtype == torch.get_default_dtype()
+        with default_dtype(torch.float64):
+            assert torch.rand(2, device=device).dtype == torch.float64
 
 
 @pytest.mark.claim("tensors.random.rand-is-not-gaussian")
 def test_rand_is_not_gaussian(device):
-    sample = sample_of(torch.rand(SAMPLE_SIZE, generator=seeded(device, 12), device=device))
+    sample = sample_of(torch.rand(SAMPLE_SIZE, generator=seeded_rng(device, 12), device=device))
     assert all(0.0 <= value < 1.0 for value in sample), "torch.rand gave a value outside [0, 1)"
     for mean, std in [(0.0, 1.0), (0.5, math.sqrt(1 / 12))]:
         distance = ks_distance(sample, normal_cdf(mean, std))
@@ -239,7 +240,7 @@ def test_rand_is_not_gaussian(device):
 @RANDOM_DTYPES
 def test_randn_is_standard_normal(dtype, device):
     sample = sample_of(
-        torch.randn(SAMPLE_SIZE, generator=seeded(device, 13), dtype=dtype, device=device)
+        torch.randn(SAMPLE_SIZE, generator=seeded_rng(device, 13), dtype=dtype, device=device)
     )
     distance = ks_distance(sample, normal_cdf(0.0, 1.0))
     assert distance <= EPSILON, (
@@ -250,7 +251,7 @@ def test_randn_is_standard_normal(dtype, device):
 
 @pytest.mark.claim("tensors.random.normal-std-not-variance")
 def test_normal_takes_the_standard_deviation_not_the_variance(device):
-    generator = seeded(device, 14)
+    generator = seeded_rng(device, 14)
     drawn = torch.normal(mean=0.5, std=2.0, size=(SAMPLE_SIZE,), generator=generator, device=device)
     sample = sample_of(drawn)
     as_std = ks_distance(sample, normal_cdf(0.5, 2.0))
@@ -262,7 +263,8 @@ def test_normal_takes_the_standard_deviation_not_the_variance(device):
 
 @pytest.mark.claim("tensors.random.normal-std-not-variance")
 def test_normal_with_a_size_as_in_the_notes(device):
-    drawn = torch.normal(mean=0.5, std=2, size=(3, 3), device=device)
+    with seeded(0, device):
+        drawn = torch.normal(mean=0.5, std=2, size=(3, 3), device=device)
     assert (drawn.shape, drawn.dtype) == ((3, 3), torch.get_default_dtype())
 
 
@@ -290,7 +292,8 @@ def test_like_keeps_shape_dtype_and_device(data, name, override, device):
         wanted = override
     function, fill = LIKE[name]
     options = {} if override is None else {"dtype": override}
-    result = function(source, **options)
+    with seeded(0, device):
+        result = function(source, **options)
     call = f"torch.{name} of {describe(source)} with {options}"
     assert result.shape == source.shape, call
     assert result.dtype == wanted, call
@@ -307,7 +310,8 @@ def test_like_keeps_shape_dtype_and_device(data, name, override, device):
 def test_like_keeps_the_strides_of_a_permuted_tensor(name, shape, data, device):
     order = data.draw(st.permutations(range(len(shape))), label="order")
     source = torch.zeros(shape, device=device).permute(order)
-    result = LIKE[name][0](source)
+    with seeded(0, device):
+        result = LIKE[name][0](source)
     assert addressing_strides(result) == addressing_strides(source), (
         f"torch.{name} of zeros({shape}).permute({order}): strides {result.stride()}"
     )
@@ -317,7 +321,9 @@ def test_like_keeps_the_strides_of_a_permuted_tensor(name, shape, data, device):
 @pytest.mark.parametrize("name", sorted(LIKE))
 def test_like_does_not_copy_requires_grad(name, device):
     source = torch.ones(3, device=device, requires_grad=True)
-    assert not LIKE[name][0](source).requires_grad, f"torch.{name}(x) where x requires grad"
+    with seeded(0, device):
+        result = LIKE[name][0](source)
+    assert not result.requires_grad, f"torch.{name}(x) where x requires grad"
 
 
 @pytest.mark.claim("tensors.like.keeps-source")
@@ -325,18 +331,21 @@ def test_like_does_not_copy_requires_grad(name, device):
 @pytest.mark.parametrize("dtype", NOT_FLOATING, ids=str)
 def test_random_like_needs_a_floating_dtype(name, dtype, device):
     source = torch.zeros(3, dtype=dtype, device=device)
-    with pytest.raises(RuntimeError):  # NotImplementedError (a RuntimeError) on the CPU
-        LIKE[name][0](source)
-    assert LIKE[name][0](source, dtype=torch.float64).dtype == torch.float64
+    with seeded(0, device):
+        with pytest.raises(RuntimeError):  # NotImplementedError (a RuntimeError) on the CPU
+            LIKE[name][0](source)
+        assert LIKE[name][0](source, dtype=torch.float64).dtype == torch.float64
 
 
 @pytest.mark.claim("tensors.like.keeps-source")
 def test_randn_like_as_in_the_notes(device):
     x = torch.ones(5, device=device)
-    y = torch.randn_like(x, dtype=torch.float)
+    with seeded(0, device):
+        y = torch.randn_like(x, dtype=torch.float)
     assert (y.shape, y.dtype, y.device) == ((5,), torch.float32, x.device)
     x = torch.tensor([5.5, 3], device=device).new_ones(5, 3, dtype=torch.double)
-    y = torch.randn_like(x, dtype=torch.float)
+    with seeded(0, device):
+        y = torch.randn_like(x, dtype=torch.float)
     assert (y.shape, y.dtype, y.device) == ((5, 3), torch.float32, x.device)
 
 
@@ -657,14 +666,15 @@ def test_the_lines_of_notes_000(device):
 @pytest.mark.devices("cpu", "cuda", "meta")
 @given(shape=SHAPES)
 def test_factories_make_strided_tensors(shape, device):
-    made = {
-        "zeros": torch.zeros(shape, device=device),
-        "ones": torch.ones(shape, device=device),
-        "empty": torch.empty(shape, device=device),
-        "rand": torch.rand(shape, device=device),
-        "full": torch.full(shape, 2.0, device=device),
-        "tensor": torch.tensor(np.zeros(shape), device=device),
-    }
+    with seeded(0, device):
+        made = {
+            "zeros": torch.zeros(shape, device=device),
+            "ones": torch.ones(shape, device=device),
+            "empty": torch.empty(shape, device=device),
+            "rand": torch.rand(shape, device=device),
+            "full": torch.full(shape, 2.0, device=device),
+            "tensor": torch.tensor(np.zeros(shape), device=device),
+        }
     made["zeros_like"] = torch.zeros_like(made["ones"])
     for name, tensor in made.items():
         assert tensor.layout == torch.strided, f"torch.{name}({shape}).layout"

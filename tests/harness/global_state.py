@@ -1,7 +1,10 @@
 """torch's process-wide settings that a test may change only if it puts them back.
 
 Under xdist one worker runs many tests in turn: a test that leaves grad mode off or float64 as
-the default dtype would change what every later test on that worker sees.
+the default dtype would change what every later test on that worker sees. The same holds for the
+global CPU random generator, which a test may draw from only inside `torch_settings.seeded` (or
+through a `torch.Generator` of its own): then its numbers do not depend on which tests ran
+before it on the same worker, and it does not change theirs.
 """
 
 from __future__ import annotations
@@ -75,3 +78,12 @@ def restore(before: dict[str, object]) -> None:
     for setting in SETTINGS:
         if setting.write is not None and setting.read() != before[setting.name]:
             setting.write(before[setting.name])
+
+
+def generator_state() -> torch.Tensor:
+    """The global CPU generator's state (a copy)."""
+    return torch.random.get_rng_state()
+
+
+def drew_from_the_generator(before: torch.Tensor) -> bool:
+    return not torch.equal(before, torch.random.get_rng_state())

@@ -135,10 +135,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.fixture(autouse=True)
 def _torch_global_state_is_left_alone():
-    """Fail a test that leaves torch's process-wide settings changed (and put them back)."""
-    before = global_state.snapshot()
+    """Fail a test that leaves torch's process-wide settings or the global random generator
+    changed (and put them back)."""
+    before, generator = global_state.snapshot(), global_state.generator_state()
     yield
     changed = global_state.changes(before, global_state.snapshot())
+    if global_state.drew_from_the_generator(generator):
+        torch.random.set_rng_state(generator)
+        changed.append(
+            "it drew from the global random generator: draw inside "
+            "tests.harness.torch_settings.seeded(), or from a torch.Generator of its own"
+        )
     if changed:
         global_state.restore(before)
         pytest.fail("the test changed torch's global state: " + "; ".join(changed), pytrace=False)

@@ -281,3 +281,15 @@ def test_seeded_blocks_repeat_their_draws_and_leave_the_global_generator_alone()
     assert torch.equal(first, second)
     assert not torch.equal(first, other)
     assert torch.equal(torch.random.get_rng_state(), before)
+
+
+def test_the_guard_sees_a_draw_from_the_global_generator_and_not_a_seeded_one():
+    with seeded(0):  # the meta test itself must leave the generator alone
+        before = global_state.generator_state()
+        torch.rand(1)
+        assert global_state.drew_from_the_generator(before)
+        before = global_state.generator_state()
+        torch.rand(1, generator=torch.Generator().manual_seed(0))
+        with seeded(1):
+            torch.rand(1)
+        assert not global_state.drew_from_the_generator(before)
