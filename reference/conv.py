@@ -23,12 +23,7 @@ def conv_output_size(
     starts at offsets 0, stride, 2 * stride, ... of the padded input and must fit inside it.
     With `dilation=1` this is the tutorial formula `(n - f + 2p) / s + 1`, divided with floor.
     """
-    _check_positive(n, "n")
-    _check_positive(kernel_size, "kernel_size")
-    _check_positive(stride, "stride")
-    _check_positive(dilation, "dilation")
-    _check_non_negative(padding, "padding")
-    span = dilation * (kernel_size - 1) + 1
+    span = _window_span(n, kernel_size, stride, padding, dilation)
     padded = n + 2 * padding
     if span > padded:
         raise ValueError(
@@ -49,18 +44,13 @@ def pool_output_size(
     """The output length of a pooling along one dim of length `n`, as torch computes it.
 
     `stride` defaults to `kernel_size`. `padding` may be at most `kernel_size // 2` (whatever
-    the dilation). Without `ceil_mode` the length is the
-    convolution's; with it the division rounds up, so a last, partial window counts, except
-    that the last window must start inside the input or its left padding: a window that
-    would start in the right padding alone is dropped.
+    the dilation). Without `ceil_mode` the length is the convolution's; with it the division
+    rounds up, so a last, partial window counts, except that the last window must start inside
+    the input or its left padding: a window that would start in the right padding alone is
+    dropped.
     """
     stride = kernel_size if stride is None else stride
-    _check_positive(n, "n")
-    _check_positive(kernel_size, "kernel_size")
-    _check_positive(stride, "stride")
-    _check_positive(dilation, "dilation")
-    _check_non_negative(padding, "padding")
-    span = dilation * (kernel_size - 1) + 1
+    span = _window_span(n, kernel_size, stride, padding, dilation)
     if padding > kernel_size // 2:
         raise ValueError(f"padding {padding} is more than half of kernel_size {kernel_size}")
     room = n + 2 * padding - span
@@ -190,6 +180,17 @@ def _pair(value: int | tuple[int, int], name: str) -> tuple[int, int]:
     if len(value) != 2:
         raise ValueError(f"{name} must be an int or a pair (height, width), got {value}")
     return value
+
+
+def _window_span(n: int, kernel_size: int, stride: int, padding: int, dilation: int) -> int:
+    """The elements a window spreads over, `dilation * (kernel_size - 1) + 1`, once every
+    argument is checked: the sizes, stride and dilation positive ints, the padding non-negative."""
+    _check_positive(n, "n")
+    _check_positive(kernel_size, "kernel_size")
+    _check_positive(stride, "stride")
+    _check_positive(dilation, "dilation")
+    _check_non_negative(padding, "padding")
+    return dilation * (kernel_size - 1) + 1
 
 
 def _check_positive(value: int, name: str) -> None:

@@ -79,10 +79,8 @@ def sigmoid(x) -> np.ndarray:
     `exp` overflows."""
     array = _as_real(x, "x")
     values = array.astype(np.float64)
-    with np.errstate(over="ignore", invalid="ignore"):
-        e = np.exp(-np.abs(values))  # in (0, 1]
-        y = np.where(values >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    return _cast(y, array)
+    e = np.exp(-np.abs(values))  # in [0, 1]: never overflows
+    return _cast(np.where(values >= 0, 1.0 / (1.0 + e), e / (1.0 + e)), array)
 
 
 def tanh(x) -> np.ndarray:
@@ -100,10 +98,10 @@ def softplus(x, beta=1, threshold=20) -> np.ndarray:
     if not beta > 0:
         raise ValueError(f"beta must be positive, not {beta}")
     values = array.astype(np.float64)
-    scaled = beta * values
-    with np.errstate(over="ignore", invalid="ignore"):
-        # log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)), finite for every finite z
-        smooth = (np.maximum(scaled, 0.0) + np.log1p(np.exp(-np.abs(scaled)))) / beta
+    with np.errstate(over="ignore"):  # beta * x may overflow to inf: above threshold, x itself
+        scaled = beta * values
+    # log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)), finite for every finite z
+    smooth = (np.maximum(scaled, 0.0) + np.log1p(np.exp(-np.abs(scaled)))) / beta
     return _cast(np.where(scaled > threshold, values, smooth), array)
 
 

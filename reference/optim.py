@@ -16,12 +16,15 @@ import math
 import numpy as np
 
 
-def _arrays(params, grads) -> tuple[np.ndarray, np.ndarray]:
+def _inputs(params, grads, state) -> tuple[np.ndarray, np.ndarray, dict]:
+    """float64 copies of `params` and `grads` (of one shape) and a copy of `state`."""
     params = np.array(params, dtype=np.float64)
     grads = np.array(grads, dtype=np.float64)
     if params.shape != grads.shape:
         raise ValueError(f"grads shape {grads.shape} differs from params shape {params.shape}")
-    return params, grads
+    if not isinstance(state, dict):
+        raise TypeError(f"state must be a dict ({{}} before the first step), not {type(state)}")
+    return params, grads, dict(state)
 
 
 def _check(name: str, value: float, low: float, high: float = math.inf, *, open_high=False):
@@ -33,17 +36,12 @@ def _check(name: str, value: float, low: float, high: float = math.inf, *, open_
         raise ValueError(f"{name} {value} is outside [{low}, {high}{bracket}")
 
 
-def _gradient(grads, maximize) -> np.ndarray:
-    """The gradient the rule descends: negated when maximize is set (every rule does this first)."""
+def _gradient(params, grads, maximize, weight_decay) -> np.ndarray:
+    """The g every rule starts from: the gradient (negated first when maximize is set), plus
+    weight_decay * params."""
     if not isinstance(maximize, bool):
         raise TypeError(f"maximize must be a bool, not {type(maximize).__name__}")
-    return -grads if maximize else grads
-
-
-def _state(state) -> dict:
-    if not isinstance(state, dict):
-        raise TypeError(f"state must be a dict ({{}} before the first step), not {type(state)}")
-    return dict(state)
+    return (-grads if maximize else grads) + weight_decay * params
 
 
 def sgd_step(
@@ -62,18 +60,16 @@ def sgd_step(
     first step and momentum * b + (1 - dampening) * g after; the step direction is b, or
     g + momentum * b with nesterov; p <- p - lr * direction. Nesterov needs momentum > 0 and
     dampening == 0."""
-    params, grads = _arrays(params, grads)
-    state = _state(state)
+    params, grads, state = _inputs(params, grads, state)
     _check("lr", lr, 0.0)
     _check("momentum", momentum, 0.0)
     _check("dampening", dampening, 0.0, 1.0)
-    _check("weight_decay", weight_decay, 0.0)
     if nesterov and (momentum <= 0 or dampening != 0):
         raise ValueError(
             f"nesterov needs momentum > 0 and dampening == 0, got momentum {momentum} "
             f"and dampening {dampening}"
         )
-    g = _gradient(grads, maximize) + weight_decay * params
+    g = _gradient(params, grads, maximize, weight_decay)
     if momentum != 0:
         if "momentum_buffer" in state:
             buffer = momentum * state["momentum_buffer"] + (1 - dampening) * g
@@ -100,16 +96,14 @@ def adagrad_step(
     maximize) + weight_decay * p;
     the sum of squares s (starting at initial_accumulator_value) grows by g**2;
     p <- p - rate * g / (sqrt(s) + eps)."""
-    params, grads = _arrays(params, grads)
-    state = _state(state)
+    params, grads, state = _inputs(params, grads, state)
     _check("lr", lr, 0.0)
     _check("lr_decay", lr_decay, 0.0)
-    _check("weight_decay", weight_decay, 0.0)
     _check("initial_accumulator_value", initial_accumulator_value, 0.0)
     _check("eps", eps, 0.0)
     step = state.get("step", 0) + 1
     rate = lr / (1 + (step - 1) * lr_decay)
-    g = _gradient(grads, maximize) + weight_decay * params
+    g = _gradient(params, grads, maximize, weight_decay)
     total = state.get("sum", np.full_like(params, initial_accumulator_value)) + g * g
     state.update(step=step, sum=total)
     return params - rate * g / (np.sqrt(total) + eps), state
@@ -132,15 +126,13 @@ def rmsprop_step(
     (v starts at 0); when centered, the mean m <- alpha * m + (1 - alpha) * g and v - m**2
     replaces v below; the step is g / (sqrt(v) + eps), taken directly (p <- p - lr * step) or
     through a buffer b <- momentum * b + step (p <- p - lr * b) when momentum > 0."""
-    params, grads = _arrays(params, grads)
-    state = _state(state)
+    params, grads, state = _inputs(params, grads, state)
     _check("lr", lr, 0.0)
     _check("alpha", alpha, 0.0)
     _check("eps", eps, 0.0)
-    _check("weight_decay", weight_decay, 0.0)
     _check("momentum", momentum, 0.0)
     zeros = np.zeros_like(params)
-    g = _gradient(grads, maximize) + weight_decay * params
+    g = _gradient(params, grads, maximize, weight_decay)
     square_avg = alpha * state.get("square_avg", zeros) + (1 - alpha) * g * g
     state["square_avg"] = square_avg
     variance = square_avg
@@ -171,8 +163,7 @@ def adam_step(
     m <- b1 * m + (1 - b1) * g and v <- b2 * v + (1 - b2) * g**2 (both start at 0); with
     amsgrad v_max <- max(v_max, v) is used in place of v; bias-corrected m_hat = m / (1 - b1**t),
     v_hat = v / (1 - b2**t); p <- p - lr * m_hat / (sqrt(v_hat) + eps)."""
-    params, grads = _arrays(params, grads)
-    state = _state(state)
+    params, grads, state = _inputs(params, grads, state)
     _check("lr", lr, 0.0)
     if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
         raise TypeError(f"betas must be a pair (beta1, beta2), not {betas!r}")
@@ -180,10 +171,9 @@ def adam_step(
     _check("betas[0]", beta1, 0.0, 1.0, open_high=True)
     _check("betas[1]", beta2, 0.0, 1.0, open_high=True)
     _check("eps", eps, 0.0)
-    _check("weight_decay", weight_decay, 0.0)
     zeros = np.zeros_like(params)
     step = state.get("step", 0) + 1
-    g = _gradient(grads, maximize) + weight_decay * params
+    g = _gradient(params, grads, maximize, weight_decay)
     exp_avg = beta1 * state.get("exp_avg", zeros) + (1 - beta1) * g
     exp_avg_sq = beta2 * state.get("exp_avg_sq", zeros) + (1 - beta2) * g * g
     state.update(step=step, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq)

@@ -46,7 +46,11 @@ def archive_records(data: bytes) -> dict[str, bytes]:
 def storage_nbytes(data: bytes) -> dict[str, int]:
     """The bytes each storage takes in the archive, by key: a storage is saved whole."""
     records = archive_records(data)
-    return {name[len("data/") :]: len(raw) for name, raw in records.items() if name[:5] == "data/"}
+    return {
+        name.removeprefix("data/"): len(raw)
+        for name, raw in records.items()
+        if name.startswith("data/")
+    }
 
 
 def _protocol_2_pickle(data: bytes) -> bytes:

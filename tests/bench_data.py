@@ -11,8 +11,8 @@ With `num_workers=2` and `persistent_workers=False`, as the notes write it, each
 stops two worker processes, and each batch crosses from a worker to the main process: on a
 `TensorDataset` expect 0 workers to be faster at every size here. Workers pay off only when
 producing a sample costs more than sending it (decoding files, augmenting), which indexing a
-`TensorDataset` does not. On CUDA each batch is also moved to the
-device (`.to(device)`), as a training loop would.
+`TensorDataset` does not. On CUDA each batch is also moved to the device (`.to(device)`), as a
+training loop would.
 
 Under `pytest -n auto` each benchmark runs once on the smallest size, as a smoke test.
 """

@@ -36,9 +36,6 @@ class Layers(nn.Module):
         super().__init__()
         self.layers = nn.ModuleList(nn.Linear(width, OUT, bias=False) for _ in range(LAYERS))
 
-    def forward(self, x):
-        return sum(layer(x) for layer in self.layers)
-
 
 def model_of(benchmark, size: int, device: str) -> Layers:
     """A model whose parameters take `size` bytes (the smallest size in a smoke run), filled

@@ -50,10 +50,20 @@ def leaf(array, device, dtype=torch.float32):
     return torch.tensor(array, dtype=dtype, device=device, requires_grad=True)
 
 
-def tolerance(dtype: torch.dtype, device: str) -> float:
-    if dtype == torch.float32 and device == "cuda":
-        return CUDA_FLOAT32_TOLERANCE
-    return VJP_TOLERANCE[dtype]
+def assert_grad_is_vjp(grad: torch.Tensor, f, x: np.ndarray, v: np.ndarray, device: str) -> None:
+    """`grad` is `reference.autograd.vjp(f, x, v)`, to the tolerance of its dtype on `device`
+    (see `VJP_TOLERANCE`), the absolute part scaled by the Jacobian's largest column 1-norm."""
+    dtype = grad.dtype
+    cuda_float32 = dtype == torch.float32 and device == "cuda"
+    tol = CUDA_FLOAT32_TOLERANCE if cuda_float32 else VJP_TOLERANCE[dtype]
+    jacobian_size = max(1.0, float(np.abs(numerical_jacobian(f, x)).sum(axis=0).max()))
+    torch.testing.assert_close(
+        grad.cpu(),
+        as_float64(vjp(f, x, v)).to(dtype),
+        rtol=tol,
+        atol=tol * jacobian_size,
+        msg=lambda m: f"f = {f}, x = {x.tolist()}, v = {v.tolist()}: {m}",
+    )
 
 
 # Smooth functions built from a recipe, applied alike to NumPy arrays and to tensors ----------
@@ -205,19 +215,19 @@ def test_user_tensors_are_leaves_and_results_are_not(device, array, requires):
 
 
 @pytest.mark.claim("autograd.requires-grad.floating-only")
-@given(dtype=st.sampled_from(SHARED_DTYPES))
-def test_only_floating_and_complex_tensors_can_require_grad(device, dtype):
-    make = lambda: torch.empty(2, dtype=torch_dtype(dtype), device=device)  # noqa: E731
-    if dtype.kind in "fc":
-        assert make().requires_grad_().requires_grad
-        assert torch.zeros(2, dtype=torch_dtype(dtype), device=device, requires_grad=True).is_leaf
+@given(name=st.sampled_from([dtype.name for dtype in SHARED_DTYPES] + ["bfloat16"]))
+def test_only_floating_and_complex_tensors_can_require_grad(device, name):
+    dtype = torch_dtype(name)
+    if name == "bfloat16" or np.dtype(name).kind in "fc":
+        assert torch.empty(2, dtype=dtype, device=device).requires_grad_().requires_grad, name
+        assert torch.zeros(2, dtype=dtype, device=device, requires_grad=True).is_leaf, name
         return
-    with pytest.raises(RuntimeError, match="can require gradients"):
-        torch.zeros(2, dtype=torch_dtype(dtype), device=device, requires_grad=True)
-    tensor = make()
-    with pytest.raises(RuntimeError, match="can require gradients"):
+    with pytest.raises(RuntimeError, match="Only Tensors of floating point and complex dtype"):
+        torch.zeros(2, dtype=dtype, device=device, requires_grad=True)
+    tensor = torch.empty(2, dtype=dtype, device=device)
+    with pytest.raises(RuntimeError, match="only Tensors of floating point dtype can require"):
         tensor.requires_grad_()
-    assert not tensor.requires_grad, f"{dtype.name} tensor kept requires_grad after refusing it"
+    assert not tensor.requires_grad, f"{name} tensor kept requires_grad after refusing it"
 
 
 @pytest.mark.claim("autograd.requires-grad.flag-in-place")
@@ -480,16 +490,7 @@ def test_backward_with_gradient_is_j_transpose_v(device, dtype, case):
     out = f(xt)
     assert out.shape == v.shape
     out.backward(gradient=torch.tensor(v, dtype=dtype, device=device))
-    expected = vjp(f, x, v)
-    jacobian_size = max(1.0, float(np.abs(numerical_jacobian(f, x)).sum(axis=0).max()))
-    tol = tolerance(dtype, device)
-    torch.testing.assert_close(
-        xt.grad.cpu(),
-        as_float64(expected).to(dtype),
-        rtol=tol,
-        atol=tol * jacobian_size,
-        msg=lambda m: f"f = {f}, x = {x.tolist()}, v = {v.tolist()}: {m}",
-    )
+    assert_grad_is_vjp(xt.grad, f, x, v, device)
 
 
 FIXED_OPERANDS = {
@@ -515,15 +516,7 @@ def test_every_step_kind_gives_j_transpose_v(device, dtype):
         v = np.linspace(-1.0, 1.0, int(np.prod(out_shape))).reshape(out_shape)
         xt = leaf(x, device, dtype)
         f(xt).backward(gradient=torch.tensor(v, dtype=dtype, device=device))
-        jacobian_size = max(1.0, float(np.abs(numerical_jacobian(f, x)).sum(axis=0).max()))
-        tol = tolerance(dtype, device)
-        torch.testing.assert_close(
-            xt.grad.cpu(),
-            as_float64(vjp(f, x, v)).to(dtype),
-            rtol=tol,
-            atol=tol * jacobian_size,
-            msg=lambda m, f=f, v=v: f"f = {f}, v = {v.tolist()}: {m}",
-        )
+        assert_grad_is_vjp(xt.grad, f, x, v, device)
         x64 = torch.tensor(x, dtype=torch.float64, device=device, requires_grad=True)
         assert torch.autograd.gradcheck(f, (x64,)), f"gradcheck of f = {f}"
 
@@ -653,6 +646,8 @@ def test_notes_003_set_grad_enabled_table(device):
     m = x**2
     table = {name: t.requires_grad for name, t in zip("xywzm", (x, y, w, z, m), strict=True)}
     assert table == {"x": True, "y": False, "w": False, "z": True, "m": True}
+    # the caveat: grad mode back on, a new tensor is still not "on by default"
+    assert not torch.ones(3, 3, device=device).requires_grad
 
 
 @pytest.mark.claim("autograd.set-grad-enabled.notes-table")
@@ -686,10 +681,16 @@ def test_detach_is_an_untracked_view_of_the_same_memory(device, array):
         assert d.is_leaf
         assert d.data_ptr() == source.data_ptr()
         assert d.shape == source.shape
+        assert d.stride() == source.stride()
         with torch.no_grad():
             source.add_(1)  # seen through the detached tensor
         assert torch.equal(d, source.detach())
         assert not (d * 2).requires_grad
+        assert d.clone().data_ptr() != source.data_ptr(), "detach().clone() shares memory"
+    saved = x.exp()  # ExpBackward0 saves its output
+    saved.detach().add_(1)  # the version counter is shared too: autograd notices
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        saved.sum().backward()
 
 
 @pytest.mark.claim("autograd.variable.plain-tensor")
@@ -734,18 +735,27 @@ def test_inference_tensors_stay_out_of_autograd(device, array):
 # Safety --------------------------------------------------------------------------------------
 
 
+IN_PLACE_WRITES = {
+    "b.add_(1)": lambda b: b.add_(1.0),
+    "b.mul_(2)": lambda b: b.mul_(2.0),
+    "b.zero_()": lambda b: b.zero_(),
+    "b[...] = 1": lambda b: b.__setitem__(Ellipsis, 1.0),
+    "b.view(-1)[:1] += 1": lambda b: b.view(-1)[:1].add_(1.0),  # through a view
+}
+
+
 @pytest.mark.claim("autograd.saved-tensor.modified-raises")
 @given(
     array=float_arrays(shapes(min_side=1, max_side=3)),
-    op=st.sampled_from(["add_", "mul_", "zero_"]),
+    write=st.sampled_from(sorted(IN_PLACE_WRITES)),
 )
-def test_changing_a_saved_tensor_in_place_fails_backward(device, array, op):
+def test_changing_a_saved_tensor_in_place_fails_backward(device, array, write):
     x = leaf(array, device)
     a = x * 1
     b = a.exp()  # ExpBackward0 saves its output b
     version = b._version
-    getattr(b, op)(*((1.0,) if op != "zero_" else ()))
-    assert b._version == version + 1
+    IN_PLACE_WRITES[write](b)
+    assert b._version == version + 1, write
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         b.sum().backward()
     assert x.grad is None, "a refused backward wrote a gradient"
@@ -760,6 +770,17 @@ def test_changing_a_tensor_that_was_not_saved_is_fine(device, array):
     c.mul_(3)  # recorded: the graph now has MulBackward0 after AddBackward0
     c.sum().backward()
     assert torch.equal(x.grad, torch.full_like(x, 3.0))
+
+
+@pytest.mark.claim("autograd.saved-tensor.modified-raises")
+@given(array=float_arrays(shapes(min_side=1, max_side=3)))
+def test_a_write_through_data_is_not_caught_and_gives_a_wrong_gradient(device, array):
+    x = leaf(array, device, torch.float64)
+    b = (x * 1).exp()  # ExpBackward0 saves b and returns grad * b
+    b.data.add_(1)  # bypasses the version counter
+    b.sum().backward()  # no error
+    expected = as_float64(np.exp(array) + 1)  # the true gradient is exp(x): off by one
+    torch.testing.assert_close(x.grad.cpu(), expected, msg=f"x = {array.tolist()}")
 
 
 # Non-differentiable points -------------------------------------------------------------------

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from torch.utils.data import DataLoader, TensorDataset
 
 from reference.data import batch_bounds, num_batches
+from tests.harness.torch_settings import seeded
 from tests.harness.versions import torch_version
 
 SAMPLES = st.integers(0, 40)
@@ -151,7 +152,7 @@ def test_epochs_are_shuffled_anew(device):
 @pytest.mark.devices("cpu")
 def test_without_a_generator_every_epoch_draws_from_the_global_rng(device):
     loader = DataLoader(TensorDataset(torch.arange(6)), batch_size=2)  # not even shuffled
-    with torch.random.fork_rng(devices=[]):
+    with seeded():
         before = torch.random.get_rng_state()
         next(iter(loader))
         assert not torch.equal(torch.random.get_rng_state(), before), (
@@ -225,6 +226,10 @@ def test_the_wrapped_loader_applies_func_to_every_batch_every_epoch(device, n, b
 # next(iter(loader)) --------------------------------------------------------------------------
 
 
+def no_next(iterator_class: str) -> str:
+    return f"'{iterator_class}' object has no attribute 'next'"
+
+
 @pytest.mark.claim("data.loader.next-iter")
 @pytest.mark.devices("cpu")
 def test_next_of_iter_gives_the_first_batch_and_dot_next_is_gone(device):
@@ -236,8 +241,11 @@ def test_next_of_iter_gives_the_first_batch_and_dot_next_is_gone(device):
     with pytest.raises(TypeError, match="not an iterator"):
         next(loader)
     if torch_version() >= (1, 13):  # pytorch/pytorch#78594 removed the Python 2 alias
-        with pytest.raises(AttributeError, match="has no attribute 'next'"):
+        with pytest.raises(AttributeError, match=no_next("_SingleProcessDataLoaderIter")):
             iter(loader).next()
+        workers = indices_loader(10, batch_size=4, num_workers=2, timeout=60)
+        with pytest.raises(AttributeError, match=no_next("_MultiProcessingDataLoaderIter")):
+            iter(workers).next()
     else:
         assert iter(loader).next()[0].tolist() == [0, 1, 2, 3]
 

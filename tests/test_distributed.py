@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import socket
+from datetime import timedelta
 
 import pytest
 import torch
@@ -47,6 +48,13 @@ def halves(tensor: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return tensor[: BATCH // 2], tensor[BATCH // 2 :]
 
 
+def average_of_halves(state: dict, inputs, targets, reduction: str = "mean") -> list:
+    """The mean of the plain model's gradients on the two halves: what DDP leaves in each rank."""
+    (x0, x1), (y0, y1) = halves(inputs), halves(targets)
+    first, second = plain_grads(state, x0, y0, reduction), plain_grads(state, x1, y1, reduction)
+    return [(a + b) / 2 for a, b in zip(first, second, strict=True)]
+
+
 def launch(tmp_path, backend: str, hang: bool):
     state, inputs, targets = problem()
 
@@ -67,10 +75,14 @@ def gloo_run(tmp_path_factory):
     if not torch.distributed.is_available() or not torch.distributed.is_gloo_available():
         pytest.skip("torch.distributed with gloo is not available in this build")
     run = launch(tmp_path_factory.mktemp("gloo"), "gloo", hang=True)
+    assert_every_rank_wrote(run)
+    return run
+
+
+def assert_every_rank_wrote(run) -> None:
     for rank in (0, 1):
         assert rank in run.records, f"rank {rank} wrote nothing (exit codes {run.exitcodes})"
         assert "error" not in run.records[rank], run.records[rank].get("error")
-    return run
 
 
 def assert_all_close(got: list, want: list, what: str) -> None:
@@ -85,8 +97,8 @@ def test_after_backward_every_rank_holds_the_average_gradient(device, gloo_run):
     state, inputs, targets = problem()
     (x0, x1), (y0, y1) = halves(inputs), halves(targets)
     first, second = plain_grads(state, x0, y0), plain_grads(state, x1, y1)
-    average = [(a + b) / 2 for a, b in zip(first, second, strict=True)]
     assert not torch.allclose(first[0], second[0]), "the halves should give different gradients"
+    average = average_of_halves(state, inputs, targets)
     for rank in (0, 1):
         assert_all_close(gloo_run.records[rank]["grads"], average, f"rank {rank} grads")
 
@@ -119,12 +131,30 @@ def test_training_on_halves_equals_training_on_the_whole_batch(device, gloo_run)
     )
 
 
+@pytest.mark.claim("distributed.ddp.halves-equal-whole")
+@on_cpu
+def test_the_average_matches_the_whole_batch_only_for_a_mean_over_equal_shares(device):
+    """The caveats, in one process: DDP's average (shown above) of a sum loss's gradients is the
+    whole batch's divided by the world size, and unequal shares weight the ranks equally."""
+    state, inputs, targets = problem()
+    summed = average_of_halves(state, inputs, targets, reduction="sum")
+    whole = plain_grads(state, inputs, targets, reduction="sum")
+    assert_all_close(summed, [g / 2 for g in whole], "sum loss: the average of the halves")
+    cut = BATCH // 4
+    first = plain_grads(state, inputs[:cut], targets[:cut])
+    rest = plain_grads(state, inputs[cut:], targets[cut:])
+    unequal = [(a + b) / 2 for a, b in zip(first, rest, strict=True)]
+    mean_whole = plain_grads(state, inputs, targets)
+    assert not torch.allclose(unequal[0], mean_whole[0]), "unequal shares gave the whole's mean"
+
+
 @pytest.mark.claim("distributed.launch.hung-rank-times-out")
 @on_cpu
 def test_a_hung_rank_makes_its_peer_time_out_and_the_parent_does_not_hang(device, gloo_run):
     record = gloo_run.records[0]
     assert record["hang_error"] is not None, "all_reduce returned without the hung rank"
     assert record["hang_is_runtime_error"], f"all_reduce raised {record['hang_error']}"
+    assert torch.distributed.constants.default_pg_timeout == timedelta(minutes=30)
     assert HANG_TIMEOUT_S * 0.9 <= record["hang_waited_s"] < HANG_TIMEOUT_S + 30, (
         f"all_reduce gave up after {record['hang_waited_s']:.1f} s (timeout {HANG_TIMEOUT_S} s)"
     )
@@ -146,7 +176,7 @@ def test_a_taken_port_fails_at_once_and_another_port_is_tried(device):
         holder.bind((HOST, 0))
         holder.listen()
         taken = holder.getsockname()[1]
-        with pytest.raises(RuntimeError) as raised:  # torch.distributed.DistNetworkError
+        with pytest.raises(torch.distributed.DistNetworkError) as raised:  # a RuntimeError
             torch.distributed.TCPStore(HOST, taken, 1, is_master=True)
         assert is_port_clash(str(raised.value)), str(raised.value)
 
@@ -165,25 +195,17 @@ def test_a_taken_port_fails_at_once_and_another_port_is_tried(device):
             with_free_port(launch_on, attempts=2, port_source=lambda: taken)
 
 
-def cuda_gpus() -> int:
-    return torch.cuda.device_count() if torch.cuda.is_available() else 0
-
-
 @pytest.mark.claim("distributed.nccl.two-gpus")
 @pytest.mark.devices("cuda")
 def test_nccl_averages_gradients_across_two_gpus(device, tmp_path):
-    if cuda_gpus() < 2 or not torch.distributed.is_nccl_available():
-        pytest.skip(f"NCCL needs two CUDA GPUs; this machine has {cuda_gpus()}")
+    gpus = torch.cuda.device_count()
+    if gpus < 2 or not torch.distributed.is_nccl_available():
+        pytest.skip(f"NCCL needs two CUDA GPUs; this machine has {gpus}")
     run = launch(tmp_path, "nccl", hang=False)
+    assert_every_rank_wrote(run)
     state, inputs, targets = problem()
-    (x0, x1), (y0, y1) = halves(inputs), halves(targets)
-    average = [
-        (a + b) / 2
-        for a, b in zip(plain_grads(state, x0, y0), plain_grads(state, x1, y1), strict=True)
-    ]
+    average = average_of_halves(state, inputs, targets)
     for rank in (0, 1):
-        assert rank in run.records, f"rank {rank} wrote nothing (exit codes {run.exitcodes})"
-        assert "error" not in run.records[rank], run.records[rank].get("error")
         assert_all_close(run.records[rank]["grads"], average, f"nccl rank {rank} grads")
     for a, b in zip(run.records[0]["trained"], run.records[1]["trained"], strict=True):
         assert torch.equal(a, b)

@@ -17,6 +17,7 @@ from hypothesis.extra import numpy as npst
 from torch import nn
 
 from reference import nn as ref
+from tests.harness.assertions import describe
 from tests.harness.strategies import dims, shapes
 from tests.harness.torch_settings import seeded
 from tests.harness.versions import torch_version
@@ -69,10 +70,6 @@ def float_tensors(draw, device: str, dtype: torch.dtype, bound: float = 120.0, s
     return tensor, tensor.double().cpu().numpy()
 
 
-def text(tensor: torch.Tensor) -> str:
-    return f"torch.tensor({tensor.tolist()!r}, dtype={tensor.dtype}, device='{tensor.device}')"
-
-
 def grad_of(function, tensor: torch.Tensor) -> torch.Tensor:
     """d sum(function(x)) / dx at `tensor`: each element's own derivative."""
     leaf = tensor.detach().clone().requires_grad_()
@@ -96,7 +93,7 @@ def warnings_of(call) -> list[warnings.WarningMessage]:
 def test_relu_is_max_of_x_and_zero(device, dtype, data):
     tensor, array = data.draw(float_tensors(device, dtype))
     result = torch.relu(tensor)
-    call = f"torch.relu({text(tensor)})"
+    call = f"torch.relu({describe(tensor)})"
     assert result.dtype == dtype, call
     assert result.device == tensor.device, call
     assert np.array_equal(result.double().cpu().numpy(), ref.relu(array)), call
@@ -124,8 +121,8 @@ def test_relu_keeps_nan_negative_zero_and_infinity(device):
 def test_sigmoid_is_its_formula(device, dtype, data):
     tensor, array = data.draw(float_tensors(device, dtype))
     result = torch.sigmoid(tensor)
-    close(result, ref.sigmoid(array), f"torch.sigmoid({text(tensor)})")
-    assert ((result >= 0) & (result <= 1)).all(), f"torch.sigmoid({text(tensor)}) left [0, 1]"
+    close(result, ref.sigmoid(array), f"torch.sigmoid({describe(tensor)})")
+    assert ((result >= 0) & (result <= 1)).all(), f"torch.sigmoid({describe(tensor)}) left [0, 1]"
 
 
 @pytest.mark.claim("functions.sigmoid.formula")
@@ -135,7 +132,7 @@ def test_sigmoid_is_strictly_inside_until_it_rounds_to_its_limits(device, dtype,
     inside = SIGMOID_INSIDE[dtype]
     tensor, _ = data.draw(float_tensors(device, dtype, bound=inside))
     result = torch.sigmoid(tensor)
-    call = f"torch.sigmoid({text(tensor)})"
+    call = f"torch.sigmoid({describe(tensor)})"
     assert ((result > 0) & (result < 1)).all(), call
     close(torch.sigmoid(-tensor), 1 - result.double(), f"sigmoid(-x) = 1 - sigmoid(x), {call}")
     # Far out the ends are reached exactly: e**-(inside + 4) is far below half an ulp of 1,
@@ -151,7 +148,7 @@ def test_sigmoid_is_strictly_inside_until_it_rounds_to_its_limits(device, dtype,
 def test_tanh_is_its_formula(device, dtype, data):
     tensor, array = data.draw(float_tensors(device, dtype, bound=30.0))
     result = torch.tanh(tensor)
-    call = f"torch.tanh({text(tensor)})"
+    call = f"torch.tanh({describe(tensor)})"
     close(result, ref.tanh(array), call)
     close(result, 2 * ref.sigmoid(2 * array) - 1, f"2 sigmoid(2x) - 1 for {call}")
     assert ((result >= -1) & (result <= 1)).all(), f"{call} left [-1, 1]"
@@ -165,7 +162,7 @@ def test_tanh_is_strictly_inside_until_it_rounds_to_its_limits(device, dtype, da
     inside = TANH_INSIDE[dtype]
     tensor, _ = data.draw(float_tensors(device, dtype, bound=inside))
     result = torch.tanh(tensor)
-    assert ((result > -1) & (result < 1)).all(), f"torch.tanh({text(tensor)})"
+    assert ((result > -1) & (result < 1)).all(), f"torch.tanh({describe(tensor)})"
     far = [2 * inside + 4, -(2 * inside + 4), 0.0]
     ends = torch.tanh(torch.tensor(far, dtype=dtype, device=device))
     assert ends.tolist() == [1.0, -1.0, 0.0], f"tanh(±{2 * inside + 4}) in {dtype}"
@@ -183,7 +180,7 @@ THRESHOLDS = st.sampled_from([1.0, 5.0, 20.0])
 def test_softplus_is_its_formula(device, dtype, beta, threshold, data):
     tensor, array = data.draw(float_tensors(device, dtype, bound=60.0))
     result = F.softplus(tensor, beta=beta, threshold=threshold)
-    call = f"F.softplus({text(tensor)}, beta={beta}, threshold={threshold})"
+    call = f"F.softplus({describe(tensor)}, beta={beta}, threshold={threshold})"
     # At the switch itself torch rounds beta * x in its compute dtype (float32 for half types)
     # before comparing, which may fall on either side: compare away from it.
     away = np.abs(beta * array - threshold) > 1e-3 * threshold
@@ -194,12 +191,25 @@ def test_softplus_is_its_formula(device, dtype, beta, threshold, data):
 
 
 @pytest.mark.claim("functions.softplus.formula")
+def test_softplus_decides_the_switch_on_beta_x_rounded_to_the_dtype(device):
+    # float32(1/3) is a little above 1/3, so 3x > 1 exactly, but 3x rounds to 1.0 in float32:
+    # not above threshold 1, so torch takes the smooth branch where the exact rule returns x.
+    x = torch.tensor([1 / 3], dtype=torch.float32, device=device)
+    third = x.item()
+    assert 3 * third > 1, "float32(1/3) * 3 computed in float64"
+    assert (3 * x).item() == 1.0, "3 * float32(1/3) in float32"
+    result = F.softplus(x, beta=3, threshold=1)
+    assert result.item() != third, "F.softplus took the x branch at beta * x == 1.0 in float32"
+    close(result, [math.log1p(math.exp(3 * third)) / 3], "F.softplus(float32(1/3), 3, 1)")
+
+
+@pytest.mark.claim("functions.softplus.formula")
 @QUICK
 @given(dtype=st.sampled_from(WIDE_DTYPES), beta=BETAS, data=st.data())
 def test_softplus_lies_between_relu_and_relu_plus_log2_over_beta(device, dtype, beta, data):
     tensor, _ = data.draw(float_tensors(device, dtype))
     result, floor = F.softplus(tensor, beta=beta), torch.relu(tensor)
-    call = f"F.softplus({text(tensor)}, beta={beta})"
+    call = f"F.softplus({describe(tensor)}, beta={beta})"
     assert (result >= floor).all(), f"{call} fell below relu"
     ceiling = floor.double() + math.log(2) / beta
     assert (result.double() <= ceiling * (1 + TOLERANCES[dtype]["rtol"])).all(), call
@@ -211,7 +221,7 @@ def test_softplus_lies_between_relu_and_relu_plus_log2_over_beta(device, dtype, 
 def test_softplus_is_strictly_above_relu_until_rounding_hides_the_gap(device, dtype, data):
     bound = SOFTPLUS_ABOVE_RELU[dtype]
     tensor, _ = data.draw(float_tensors(device, dtype, bound=bound))
-    assert (F.softplus(tensor) > torch.relu(tensor)).all(), f"F.softplus({text(tensor)})"
+    assert (F.softplus(tensor) > torch.relu(tensor)).all(), f"F.softplus({describe(tensor)})"
     # Far out the gap log(1 + e^-|x|) is below half an ulp: softplus is relu exactly.
     ends = F.softplus(torch.tensor([25.0, -800.0], dtype=dtype, device=device))
     assert ends.tolist() == [25.0, 0.0], f"F.softplus([25, -800]) in {dtype}"
@@ -227,13 +237,13 @@ def test_sigmoid_and_tanh_derivatives(device, dtype, data):
     tensor, array = data.draw(float_tensors(device, dtype, bound=40.0))
     s, t = torch.sigmoid(tensor), torch.tanh(tensor)
     sigmoid_grad, tanh_grad = grad_of(torch.sigmoid, tensor), grad_of(torch.tanh, tensor)
-    close(sigmoid_grad, (s * (1 - s)).double(), f"sigmoid' = s(1-s) at {text(tensor)}")
-    close(tanh_grad, (1 - t * t).double(), f"tanh' = 1 - t^2 at {text(tensor)}")
+    close(sigmoid_grad, (s * (1 - s)).double(), f"sigmoid' = s(1-s) at {describe(tensor)}")
+    close(tanh_grad, (1 - t * t).double(), f"tanh' = 1 - t^2 at {describe(tensor)}")
     s_ref, t_ref = ref.sigmoid(array), ref.tanh(array)
-    close(sigmoid_grad, s_ref * (1 - s_ref), f"sigmoid' against the reference, {text(tensor)}")
-    close(tanh_grad, 1 - t_ref**2, f"tanh' against the reference, {text(tensor)}")
-    assert (sigmoid_grad <= 0.25).all(), text(tensor)
-    assert (tanh_grad <= 1).all(), text(tensor)
+    close(sigmoid_grad, s_ref * (1 - s_ref), f"sigmoid' against the reference, {describe(tensor)}")
+    close(tanh_grad, 1 - t_ref**2, f"tanh' against the reference, {describe(tensor)}")
+    assert (sigmoid_grad <= 0.25).all(), describe(tensor)
+    assert (tanh_grad <= 1).all(), describe(tensor)
 
 
 @pytest.mark.claim("functions.activations.derivatives")
@@ -253,7 +263,7 @@ def test_derivatives_vanish_where_sigmoid_and_tanh_saturate(device, dtype):
 def test_softplus_derivative_is_sigmoid_of_beta_x(device, dtype, beta, threshold, data):
     tensor, array = data.draw(float_tensors(device, dtype, bound=40.0))
     grad = grad_of(lambda x: F.softplus(x, beta=beta, threshold=threshold), tensor)
-    call = f"d/dx F.softplus(x, beta={beta}, threshold={threshold}) at {text(tensor)}"
+    call = f"d/dx F.softplus(x, beta={beta}, threshold={threshold}) at {describe(tensor)}"
     expected = np.where(beta * array > threshold, 1.0, ref.sigmoid(beta * array))
     away = np.abs(beta * array - threshold) > 1e-3 * threshold  # the dtype decides at the switch
     close(grad.cpu()[torch.from_numpy(away)], expected[away], call, dtype)
@@ -267,7 +277,7 @@ def test_relu_derivative_is_a_step_with_zero_at_zero(device, dtype, data):
     tensor = torch.cat([tensor.flatten(), torch.zeros(1, dtype=dtype, device=device)])
     array = np.append(array.ravel(), 0.0)
     grad = grad_of(torch.relu, tensor)
-    assert grad.double().cpu().tolist() == (array > 0).astype(np.float64).tolist(), text(tensor)
+    assert grad.double().cpu().tolist() == (array > 0).astype(np.float64).tolist(), describe(tensor)
 
 
 # F.sigmoid and F.tanh ------------------------------------------------------------------------
@@ -285,7 +295,7 @@ def test_functional_sigmoid_and_tanh_are_the_torch_functions(device, dtype, data
             (getattr(tensor, name)(), f"x.{name}()"),
             (module(tensor), f"nn.{type(module).__name__}()"),
         ):
-            assert torch.equal(result, expected), f"{how} != torch.{name} on {text(tensor)}"
+            assert torch.equal(result, expected), f"{how} != torch.{name} on {describe(tensor)}"
 
 
 @pytest.mark.claim("functions.activations.functional-aliases")
@@ -317,7 +327,7 @@ def scores_and_dim(draw, device: str, dtype: torch.dtype, bound: float = 50.0):
 def test_softmax_is_probabilities_along_dim(device, dtype, data):
     tensor, array, dim = data.draw(scores_and_dim(device, dtype))
     result = F.softmax(tensor, dim=dim)
-    call = f"F.softmax({text(tensor)}, dim={dim})"
+    call = f"F.softmax({describe(tensor)}, dim={dim})"
     assert result.shape == tensor.shape, call
     assert result.dtype == dtype, call
     assert ((result >= 0) & (result <= 1)).all(), call
@@ -334,7 +344,7 @@ def test_softmax_keeps_the_order_of_the_scores(device, array):
     # Scores at least 1 apart: exp keeps them apart, so the largest stays the largest.
     tensor = torch.tensor(array, device=device)
     result = F.softmax(tensor, dim=1)
-    assert torch.equal(result.argmax(dim=1), tensor.argmax(dim=1)), f"softmax of {text(tensor)}"
+    assert torch.equal(result.argmax(dim=1), tensor.argmax(dim=1)), f"softmax of {describe(tensor)}"
 
 
 @st.composite
@@ -351,15 +361,15 @@ def dyadic_tensors(draw, device, dtype):
 def test_softmax_ignores_a_constant_shift(device, dtype, shift, data):
     tensor = data.draw(dyadic_tensors(device, dtype))
     dim = data.draw(dims(tensor.dim()))
-    call = f"F.softmax({text(tensor)} + {shift}, dim={dim})"
+    call = f"F.softmax({describe(tensor)} + {shift}, dim={dim})"
     shifted = F.softmax(tensor + shift, dim=dim)
     assert shifted.isfinite().all(), f"{call} overflowed"
     close(shifted, F.softmax(tensor, dim=dim).double(), call)
     # A shift that varies across the other dims but is constant along `dim` cancels too.
-    per_slice = torch.randint(
-        -100, 100, tensor.shape, generator=torch.Generator().manual_seed(shift)
-    ).to(dtype)
-    per_slice = per_slice.to(device).narrow(dim, 0, 1)  # size 1 along dim: broadcasts
+    slice_shape = list(tensor.shape)
+    slice_shape[dim] = 1  # size 1 along dim: broadcasts
+    offsets = data.draw(npst.arrays(np.int64, slice_shape, elements=st.integers(-100, 99)))
+    per_slice = torch.tensor(offsets, dtype=dtype, device=device)
     close(F.softmax(tensor + per_slice, dim=dim), F.softmax(tensor, dim=dim).double(), call)
 
 
@@ -414,7 +424,7 @@ def test_notes_000_softmax_of_out_normalises_rows(device):
 def test_log_softmax_is_the_log_of_softmax_without_underflow(device, dtype, data):
     tensor, array, dim = data.draw(scores_and_dim(device, dtype, bound=1e4))
     result = F.log_softmax(tensor, dim=dim)
-    call = f"F.log_softmax({text(tensor)}, dim={dim})"
+    call = f"F.log_softmax({describe(tensor)}, dim={dim})"
     assert result.isfinite().all(), call
     assert (result <= 0).all(), call
     close(result, ref.log_softmax(array, dim), call)
@@ -453,7 +463,7 @@ def classification(draw, device, dtype, extra_dims: bool = False, bound: float =
 def test_cross_entropy_is_nll_of_log_softmax_of_raw_scores(device, dtype, extra_dims, data):
     scores, array, labels, label_array = data.draw(classification(device, dtype, extra_dims))
     loss = F.cross_entropy(scores, labels)
-    call = f"F.cross_entropy({text(scores)}, {labels.tolist()})"
+    call = f"F.cross_entropy({describe(scores)}, {labels.tolist()})"
     assert loss.shape == (), call
     assert loss.dtype == dtype, call
     assert loss.item() >= 0, call
@@ -471,7 +481,7 @@ def test_cross_entropy_of_one_sample(device, dtype, data):
     scores, array, labels, label_array = data.draw(classification(device, dtype))
     one, target = scores[0], labels[0]  # (C,) scores and a 0-d target
     loss = F.cross_entropy(one, target)
-    close(loss, ref.cross_entropy(array[0], label_array[0]), f"F.cross_entropy({text(one)})")
+    close(loss, ref.cross_entropy(array[0], label_array[0]), f"F.cross_entropy({describe(one)})")
 
 
 @pytest.mark.claim("functions.cross-entropy.log-softmax-then-nll")
@@ -496,7 +506,7 @@ def test_cross_entropy_refuses_floating_indices(device):
 def test_one_hot_float_targets_are_probabilities_since_1_10(device, dtype, data):
     scores, _, labels, _ = data.draw(classification(device, dtype))
     one_hot = F.one_hot(labels, num_classes=scores.shape[1])
-    call = f"F.cross_entropy({text(scores)}, one_hot({labels.tolist()}))"
+    call = f"F.cross_entropy({describe(scores)}, one_hot({labels.tolist()}))"
     if torch_version() >= (1, 10):
         close(F.cross_entropy(scores, one_hot.to(dtype)), F.cross_entropy(scores, labels), call)
     else:
@@ -526,7 +536,7 @@ def test_cross_entropy_takes_class_probabilities_since_1_10(device, dtype, extra
             F.cross_entropy(scores, target)
         return
     loss = F.cross_entropy(scores, target)
-    call = f"F.cross_entropy({text(scores)}, {text(target)})"
+    call = f"F.cross_entropy({describe(scores)}, {describe(target)})"
     by_hand = -(target * F.log_softmax(scores, dim=1)).sum(dim=1).mean()
     close(loss, by_hand.double(), call)
     close(loss, ref.cross_entropy(array, target_array), call)
@@ -542,7 +552,7 @@ def test_cross_entropy_takes_class_probabilities_since_1_10(device, dtype, extra
 def test_cross_entropy_does_not_check_that_targets_are_probabilities(device, dtype, scale, data):
     scores, array, labels, _ = data.draw(classification(device, dtype))
     one_hot = F.one_hot(labels, num_classes=scores.shape[1]).to(dtype)
-    call = f"F.cross_entropy({text(scores)}, {scale} * one_hot({labels.tolist()}))"
+    call = f"F.cross_entropy({describe(scores)}, {scale} * one_hot({labels.tolist()}))"
     # Rows summing to `scale` (negative too) are accepted: the loss is linear in the target.
     close(
         F.cross_entropy(scores, scale * one_hot),
@@ -552,7 +562,9 @@ def test_cross_entropy_does_not_check_that_targets_are_probabilities(device, dty
     )
     mixed = torch.full_like(scores, -1.0)  # every entry negative, rows sum to -C
     by_hand = (F.log_softmax(scores, dim=1).sum(dim=1)).mean()
-    close(F.cross_entropy(scores, mixed), by_hand.double(), f"all -1 targets for {text(scores)}")
+    close(
+        F.cross_entropy(scores, mixed), by_hand.double(), f"all -1 targets for {describe(scores)}"
+    )
 
 
 # a Softmax before the loss -------------------------------------------------------------------
@@ -578,7 +590,7 @@ def test_a_softmax_before_cross_entropy_squashes_loss_and_gradient(device, dtype
     leaf = scores.detach().clone().requires_grad_()
     losses = F.cross_entropy(F.softmax(leaf, dim=1), labels, reduction="none")
     (grad,) = torch.autograd.grad(losses.sum(), leaf)  # row i: sample i's own gradient
-    call = f"F.cross_entropy(F.softmax({text(scores)}, 1), {labels.tolist()}, reduction='none')"
+    call = f"F.cross_entropy(F.softmax({describe(scores)}, 1), {labels.tolist()}, reduction='none')"
     slack = 1e-5 if dtype == torch.float32 else 1e-12
     outside = f"{call} = {losses.tolist()} left [{lower}, {upper}]"
     assert (losses >= lower - slack).all(), outside
@@ -658,17 +670,17 @@ def test_notes_003_lenet_head_with_softmax_has_the_squashed_loss(device, images,
 def test_mse_loss_is_the_mean_over_every_element(device, dtype, data):
     a, a_array = data.draw(float_tensors(device, dtype, bound=100.0))
     b, b_array = data.draw(float_tensors(device, dtype, bound=100.0, shape=a_array.shape))
-    call = f"F.mse_loss({text(a)}, {text(b)})"
+    call = f"F.mse_loss({describe(a)}, {describe(b)})"
     squares = (a_array - b_array) ** 2
     loss = nn.MSELoss()(a, b)
     assert loss.shape == (), call
     assert loss.dtype == dtype, call
     close(loss, squares.mean(), call)
     close(loss, ref.mse_loss(a_array, b_array), call)
-    close(F.mse_loss(a, b, reduction="sum"), squares.sum(), call.replace(")", ", 'sum')"))
+    close(F.mse_loss(a, b, reduction="sum"), squares.sum(), f"reduction='sum' in {call}")
     none = F.mse_loss(a, b, reduction="none")
     assert none.shape == a.shape, call
-    close(none, squares, call.replace(")", ", 'none')"))
+    close(none, squares, f"reduction='none' in {call}")
     per_sample = squares.reshape(squares.shape[0], -1).mean(axis=1).mean()
     close(loss, per_sample, f"{call} against the mean of per-sample means (equal sizes)")
 

@@ -87,29 +87,31 @@ def notes_001_model() -> nn.Sequential:
         )
 
 
-class Network(nn.Module):  # notes 004, second version (the first misspells the keywords)
+def assign_notes_004_layers(network: nn.Module) -> None:
+    """Notes 004's layers, in the notes' order (their second version: the first misspells the
+    keywords), assigned to a module whose `Module.__init__` has run."""
+    network.conv1 = nn.Conv2d(in_channels=1, out_channels=6, kernel_size=5)
+    network.conv2 = nn.Conv2d(in_channels=6, out_channels=12, kernel_size=5)
+    network.fc1 = nn.Linear(in_features=12 * 4 * 4, out_features=120)
+    network.fc2 = nn.Linear(in_features=120, out_features=60)
+    network.out = nn.Linear(in_features=60, out_features=10)
+
+
+class Network(nn.Module):  # notes 004
     def __init__(self):
         super(Network, self).__init__()  # noqa: UP008 - the notes' spelling is the point
-        self.conv1 = nn.Conv2d(in_channels=1, out_channels=6, kernel_size=5)
-        self.conv2 = nn.Conv2d(in_channels=6, out_channels=12, kernel_size=5)
-        self.fc1 = nn.Linear(in_features=12 * 4 * 4, out_features=120)
-        self.fc2 = nn.Linear(in_features=120, out_features=60)
-        self.out = nn.Linear(in_features=60, out_features=10)
+        assign_notes_004_layers(self)
 
     def forward(self, t):
         return t
 
 
 class ModernNetwork(nn.Module):
-    """Notes 004's Network with Python 3's `super().__init__()`."""
+    """Notes 004's Network with Python 3's `super().__init__()`: the only difference."""
 
     def __init__(self):
         super().__init__()
-        self.conv1 = nn.Conv2d(in_channels=1, out_channels=6, kernel_size=5)
-        self.conv2 = nn.Conv2d(in_channels=6, out_channels=12, kernel_size=5)
-        self.fc1 = nn.Linear(in_features=12 * 4 * 4, out_features=120)
-        self.fc2 = nn.Linear(in_features=120, out_features=60)
-        self.out = nn.Linear(in_features=60, out_features=10)
+        assign_notes_004_layers(self)
 
     def forward(self, t):
         return t
@@ -351,6 +353,11 @@ def test_the_notes_networks_register_their_layers():
     names = [f"{layer}.{kind}" for layer in layers for kind in ("weight", "bias")]
     assert [name for name, _ in network.named_parameters()] == names
     assert list(network.state_dict()) == names
+    attributes = [
+        getattr(getattr(network, layer), kind) for layer in layers for kind in ("weight", "bias")
+    ]
+    for name, parameter, attribute in zip(names, network.parameters(), attributes, strict=True):
+        assert parameter is attribute, f"parameters() does not yield network.{name} itself"
     assert network.fc1.weight.shape == (120, 12 * 4 * 4)
     assert network.state_dict()["fc1.weight"].data_ptr() == network.fc1.weight.data_ptr()
     # notes 003 print Net2's parameter sizes: [20, 1, 5, 5], [20], [64, 20, 5, 5], [64]
@@ -704,7 +711,7 @@ def test_overriding_repr_or_extra_repr_changes_what_print_shows(text):
 @on_cpu_and_cuda
 @given(batch=st.integers(1, 3), pixels=st.integers(0, 2**32 - 1))
 @settings(deadline=None, max_examples=10)
-def test_notes_001_lambda_model_runs_in_order_and_learns(device, batch, pixels):
+def test_notes_001_lambda_model_runs_in_order_and_passes_gradients(device, batch, pixels):
     # 784 pixels per image drawn one by one cost hypothesis about 0.1 s an example: it draws a
     # seed, and NumPy expands it into the images (0 to 255, as notes 001's MNIST bytes).
     images = np.random.default_rng(pixels).integers(0, 256, (batch, 784)).astype(np.float32)

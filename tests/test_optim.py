@@ -20,6 +20,8 @@ from tests.harness.versions import torch_version
 # costs a few ulps per step, nowhere near this tolerance.
 RTOL, ATOL = 1e-9, 1e-12
 STEPS = st.integers(1, 5)
+# None is the default implementation: for-loop on cpu, foreach on cuda.
+FOREACH = st.sampled_from([None, False, True])
 # Zero, or a magnitude from 1e-3 to 10: no subnormals, whose squares underflow differently.
 ELEMENTS = st.one_of(st.just(0.0), st.floats(1e-3, 10.0), st.floats(-10.0, -1e-3))
 
@@ -84,7 +86,7 @@ def assert_same_trajectory(name, device, params, grads, torch_class, reference_s
     weight_decay=st.sampled_from([0.0, 1e-2]) | st.floats(0.0, 0.1),
     nesterov=st.booleans(),
     maximize=st.booleans(),
-    foreach=st.booleans(),
+    foreach=FOREACH,
 )
 def test_sgd_step_is_the_textbook_rule(
     device, trajectory, lr, momentum, dampening, weight_decay, nesterov, maximize, foreach
@@ -181,7 +183,7 @@ def test_every_default_is_the_references(device, optimizer_class, reference_step
     initial_accumulator_value=st.sampled_from([0.0]) | st.floats(0.0, 1.0),
     eps=st.sampled_from([1e-10, 1e-8, 1e-3]),
     maximize=st.booleans(),
-    foreach=st.booleans(),
+    foreach=FOREACH,
 )
 def test_adagrad_step_is_the_textbook_rule(
     device,
@@ -222,7 +224,7 @@ def test_adagrad_step_is_the_textbook_rule(
     momentum=st.sampled_from([0.0, 0.9]) | st.floats(0.0, 0.99),
     centered=st.booleans(),
     maximize=st.booleans(),
-    foreach=st.booleans(),
+    foreach=FOREACH,
 )
 def test_rmsprop_step_is_the_textbook_rule(
     device, trajectory, lr, alpha, eps, weight_decay, momentum, centered, maximize, foreach
@@ -256,7 +258,7 @@ def test_rmsprop_step_is_the_textbook_rule(
     weight_decay=st.sampled_from([0.0]) | st.floats(0.0, 0.1),
     amsgrad=st.booleans(),
     maximize=st.booleans(),
-    foreach=st.booleans(),
+    foreach=FOREACH,
 )
 def test_adam_step_is_the_textbook_rule(
     device, trajectory, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, foreach

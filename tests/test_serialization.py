@@ -3,10 +3,12 @@ resuming training, map_location, storages and views, and hostile or broken files
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import pickle
 import pickletools
+import struct
 import subprocess
 import sys
 from collections import OrderedDict
@@ -25,12 +27,13 @@ from reference.serialization import (
     storage_nbytes,
 )
 from tests.harness.strategies import arrays
-from tests.harness.torch_settings import seeded
+from tests.harness.torch_settings import built_with_seed
 from tests.harness.versions import torch_version
 
 ON_CPU_AND_CUDA = pytest.mark.devices("cpu", "cuda")
 ON_CPU = pytest.mark.devices("cpu")
 SEEDS = st.integers(0, 2**31 - 1)
+SEED_PAIRS = st.tuples(SEEDS, SEEDS)  # two instances of one model: different random weights
 WIDTHS = st.integers(1, 6)
 WEIGHTS_ONLY_DEFAULT_IS_TRUE = torch_version() >= (2, 6)
 PICKLE_OPCODES = {opcode.code.encode("latin-1") for opcode in pickletools.opcodes}
@@ -82,12 +85,6 @@ class Config:
 class Other:
     def __init__(self):
         self.flag = True
-
-
-def built_with_seed(seed: int, build, device: str = "cpu"):
-    """`build()` with its random initialisation drawn from `seed`, global RNG untouched."""
-    with seeded(seed):
-        return build().to(device)
 
 
 def saved(obj) -> bytes:
@@ -217,6 +214,7 @@ def test_a_state_dict_maps_dotted_names_to_parameters_and_persistent_buffers(dev
     assert "scale" not in state  # registered with persistent=False
     assert dict(net.named_buffers())["scale"] is not None
     assert state["bn.num_batches_tracked"].dtype == torch.int64
+    frozen = copy.deepcopy(state)
     for name, param in net.named_parameters():
         # Detached tensors over the parameters' own memory: not copies.
         assert not state[name].requires_grad
@@ -224,12 +222,13 @@ def test_a_state_dict_maps_dotted_names_to_parameters_and_persistent_buffers(dev
     with torch.no_grad():
         net.fc.weight.add_(1)
     assert torch.equal(state["fc.weight"], net.fc.weight), "state_dict() did not follow training"
+    assert torch.equal(frozen["fc.weight"] + 1, net.fc.weight), "the deep copy followed training"
 
 
 @pytest.mark.claim("serialization.state-dict.round-trip")
 @ON_CPU_AND_CUDA
 @settings(deadline=None, max_examples=15)
-@given(width=WIDTHS, seeds=st.tuples(SEEDS, SEEDS), data=st.data())
+@given(width=WIDTHS, seeds=SEED_PAIRS, data=st.data())
 def test_a_state_dict_round_trip_gives_bitwise_equal_outputs(device, width, seeds, data):
     x = data.draw(inputs(width, device), label="x")
     net = built_with_seed(seeds[0], lambda: WithBuffers(width), device)
@@ -253,10 +252,11 @@ def test_a_state_dict_round_trip_gives_bitwise_equal_outputs(device, width, seed
 def test_a_state_dict_file_is_smaller_by_a_constant_not_a_factor(device, hidden, seed):
     net = built_with_seed(seed, lambda: TwoLayer(hidden))
     parameter_bytes = sum(p.numel() * p.element_size() for p in net.parameters())
-    whole, state = len(saved(net)), len(saved(net.state_dict()))
+    whole_file, state_file = saved(net), saved(net.state_dict())
+    whole, state = len(whole_file), len(state_file)
     assert parameter_bytes < state < whole, (hidden, parameter_bytes, state, whole)
     # The same storages, aligned the same way: what differs is the pickled module objects.
-    assert storage_nbytes(saved(net)) == storage_nbytes(saved(net.state_dict()))
+    assert storage_nbytes(whole_file) == storage_nbytes(state_file)
     assert whole - state < 4096, f"TwoLayer({hidden}): whole {whole} B, state dict {state} B"
 
 
@@ -282,7 +282,7 @@ class Smaller(nn.Module):
 @pytest.mark.claim("serialization.partial.filter-and-update")
 @ON_CPU_AND_CUDA
 @settings(deadline=None, max_examples=30)
-@given(seeds=st.tuples(SEEDS, SEEDS))
+@given(seeds=SEED_PAIRS)
 def test_filtering_the_pretrained_dict_to_known_keys_loads_what_matches(device, seeds):
     pretrained = built_with_seed(seeds[0], Backbone, device)
     pretrained_dict = loaded(saved(pretrained.state_dict()))
@@ -303,7 +303,7 @@ def test_filtering_the_pretrained_dict_to_known_keys_loads_what_matches(device, 
 @pytest.mark.claim("serialization.partial.strict-reports-keys")
 @ON_CPU_AND_CUDA
 @settings(deadline=None, max_examples=30)
-@given(seeds=st.tuples(SEEDS, SEEDS))
+@given(seeds=SEED_PAIRS)
 def test_strict_false_returns_the_keys_and_strict_true_names_them(device, seeds):
     source = built_with_seed(seeds[0], Backbone, device).state_dict()
     my_net = built_with_seed(seeds[1], Smaller, device)
@@ -325,7 +325,7 @@ def test_strict_false_returns_the_keys_and_strict_true_names_them(device, seeds)
 @pytest.mark.claim("serialization.partial.failed-load-half-loads")
 @ON_CPU_AND_CUDA
 @settings(deadline=None, max_examples=30)
-@given(seeds=st.tuples(SEEDS, SEEDS), strict=st.booleans(), classes=st.sampled_from([2, 4, 7]))
+@given(seeds=SEED_PAIRS, strict=st.booleans(), classes=st.sampled_from([2, 4, 7]))
 def test_a_shape_mismatch_raises_after_copying_what_matched(device, seeds, strict, classes):
     source = built_with_seed(seeds[0], lambda: Backbone(classes), device).state_dict()
     net = built_with_seed(seeds[1], Backbone, device)  # 3 classes: the head does not fit
@@ -358,7 +358,7 @@ class Sandwich(nn.Module):
 @ON_CPU_AND_CUDA
 @settings(deadline=None, max_examples=30)
 @given(
-    seeds=st.tuples(SEEDS, SEEDS).filter(lambda pair: pair[0] != pair[1]),
+    seeds=SEED_PAIRS.filter(lambda pair: pair[0] != pair[1]),
     strict=st.booleans(),
     classes=st.sampled_from([2, 4, 7]),
 )
@@ -380,7 +380,7 @@ def test_entries_after_the_mismatch_are_copied_too(device, seeds, strict, classe
 @pytest.mark.claim("serialization.partial.failed-load-half-loads")
 @ON_CPU_AND_CUDA
 @settings(deadline=None, max_examples=30)
-@given(seeds=st.tuples(SEEDS, SEEDS))
+@given(seeds=SEED_PAIRS)
 def test_a_missing_key_under_strict_raises_after_copying_the_rest(device, seeds):
     source = built_with_seed(seeds[0], Backbone, device).state_dict()
     del source["head.bias"]
@@ -396,7 +396,7 @@ def test_a_missing_key_under_strict_raises_after_copying_the_rest(device, seeds)
 @pytest.mark.claim("serialization.partial.failed-load-half-loads")
 @ON_CPU_AND_CUDA
 @settings(deadline=None, max_examples=30)
-@given(seeds=st.tuples(SEEDS, SEEDS))
+@given(seeds=SEED_PAIRS)
 def test_checking_shapes_first_or_loading_into_a_fresh_instance_is_safe(device, seeds):
     source = built_with_seed(seeds[0], lambda: Backbone(7), device).state_dict()
     net = built_with_seed(seeds[1], Backbone, device)
@@ -412,7 +412,7 @@ def test_checking_shapes_first_or_loading_into_a_fresh_instance_is_safe(device, 
 
     # Safe pattern 2: load into a fresh instance, and keep it only if the load succeeded.
     candidate = built_with_seed(seeds[1], Backbone, device)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match=r"size mismatch for head\.weight"):
         candidate.load_state_dict(source)
     assert same_state(built_with_seed(seeds[1], Backbone, device).state_dict(), before)
 
@@ -431,7 +431,7 @@ def train(net, optimizer, x, y, steps: int) -> None:
 @pytest.mark.claim("serialization.resume.bitwise")
 @ON_CPU_AND_CUDA
 @settings(deadline=None, max_examples=5)
-@given(seeds=st.tuples(SEEDS, SEEDS), total=st.integers(2, 5), data=st.data())
+@given(seeds=SEED_PAIRS, total=st.integers(2, 5), data=st.data())
 def test_resuming_from_model_and_adam_state_dicts_equals_never_stopping(device, seeds, total, data):
     stop = data.draw(st.integers(1, total - 1), label="stop")
     x = torch.linspace(0, 1, 10, device=device).reshape(10, 1)  # notes 003
@@ -473,7 +473,7 @@ def test_resuming_from_model_and_adam_state_dicts_equals_never_stopping(device, 
 # Devices -------------------------------------------------------------------------------------
 
 
-def cuda_saved_file(tmp_path, device: str) -> bytes:
+def cuda_saved_file(device: str) -> bytes:
     """A file whose storages are tagged cuda:0: saved from CUDA where there is one, else saved
     on the CPU with its location tag rewritten (reference.serialization.retag_location)."""
     state = {"weight": torch.arange(6.0).reshape(2, 3), "step": torch.tensor(3)}
@@ -489,7 +489,7 @@ def cuda_saved_file(tmp_path, device: str) -> bytes:
 @ON_CPU_AND_CUDA
 @pytest.mark.parametrize("weights_only", [True, False])
 def test_map_location_loads_a_cuda_saved_file_on_the_cpu(device, tmp_path, weights_only):
-    raw = cuda_saved_file(tmp_path, device)
+    raw = cuda_saved_file(device)
     path = tmp_path / "cuda.pt"
     path.write_bytes(raw)
     for map_location in ("cpu", torch.device("cpu"), {"cuda:0": "cpu"}):
@@ -551,8 +551,9 @@ def test_views_saved_together_share_one_storage_after_loading(device, first, sec
     base = torch.arange(length, dtype=torch.float32, device=device)
     a, b = base[start:stop], base[other_start:]
 
-    together = loaded(saved({"a": a, "b": b}))
-    assert storage_nbytes(saved({"a": a, "b": b})) == {"0": 4 * length}  # one storage, once
+    raw = saved({"a": a, "b": b})
+    assert storage_nbytes(raw) == {"0": 4 * length}  # one storage, once
+    together = loaded(raw)
     la, lb = together["a"], together["b"]
     assert la.untyped_storage().data_ptr() == lb.untyped_storage().data_ptr()
     assert (la.storage_offset(), lb.storage_offset()) == (start, other_start)
@@ -583,7 +584,7 @@ def test_weights_only_refuses_a_reduce_payload_and_nothing_runs(device, tmp_path
     assert "weights_only" in str(refused.value) or "Weights only" in str(refused.value)
     assert not marker.exists(), "torch.load(weights_only=True) ran the payload"
     if WEIGHTS_ONLY_DEFAULT_IS_TRUE:
-        with pytest.raises(pickle.UnpicklingError):
+        with pytest.raises(pickle.UnpicklingError, match="open"):
             torch.load(path)
         assert not marker.exists(), "torch.load(path) (default weights_only) ran the payload"
     # Allow-listing the class does not allow `open`, which is what the pickle names.
@@ -622,6 +623,18 @@ def test_safe_globals_lets_exactly_the_listed_class_through(device):
 
     with pytest.raises(pickle.UnpicklingError, match="Config"):  # the block's list is gone
         loaded(raw, weights_only=True)
+
+
+@pytest.mark.claim("serialization.hostile.safe-globals")
+@ON_CPU
+def test_allow_listing_the_callable_a_reduce_names_lets_it_run(device, tmp_path):
+    marker = tmp_path / "marker"
+    raw = saved({"payload": Payload(str(marker))})
+    with safe_globals_or_skip([open]):
+        state = loaded(raw, weights_only=True)
+    assert marker.exists(), "weights_only=True with `open` allow-listed did not call it"
+    assert not isinstance(state["payload"], Payload)  # open()'s file object
+    state["payload"].close()
 
 
 @pytest.mark.claim("serialization.hostile.safe-globals")
@@ -714,6 +727,25 @@ def test_any_random_bytes_raise_under_weights_only(device, data):
     except Exception:
         return
     raise AssertionError(f"torch.load({data!r}) returned {result!r}")
+
+
+@pytest.mark.claim("serialization.broken.random-and-empty")
+@ON_CPU
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (b"]", EOFError),  # EMPTY_LIST, then the bytes end before STOP
+        (b"K", IndexError),  # BININT1 without its byte
+        (b"h\x05", KeyError),  # BINGET of a memo slot never PUT
+        (b"J\x01", struct.error),  # BININT with one of its four bytes
+        (b"\x80\x02X\x02\x00\x00\x00\xff\xfe.", UnicodeDecodeError),  # BINUNICODE, not UTF-8
+    ],
+    ids=["EOFError", "IndexError", "KeyError", "struct.error", "UnicodeDecodeError"],
+)
+def test_bytes_that_start_with_an_opcode_may_raise_other_errors(device, data, error):
+    with pytest.raises(error) as raised:
+        loaded(data, weights_only=True)
+    assert type(raised.value) is error, f"torch.load({data!r}) raised {raised.value!r}"
 
 
 @pytest.mark.claim("serialization.broken.random-and-empty")

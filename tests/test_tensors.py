@@ -170,6 +170,7 @@ def normal_cdf(mean: float, std: float):
 
 
 def seeded_rng(device: str, seed: int) -> torch.Generator:
+    """A generator of the test's own, so that the global one is left alone."""
     return torch.Generator(device=device).manual_seed(seed)
 
 

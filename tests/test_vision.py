@@ -54,6 +54,14 @@ def channel_stats(draw, channels: int) -> tuple[tuple[float, ...], tuple[float, 
     return tuple(mean), tuple(std)
 
 
+# The functions of torchvision.datasets.utils that reach the network; tests replace them.
+NETWORK_FUNCTIONS = ("_urlretrieve", "_get_redirect_url", "_download_file_from_remote_location")
+
+
+def network_is_off(*args, **kwargs):
+    raise AssertionError(f"torchvision reached for the network: {args}")
+
+
 # Writing the real on-disk formats ------------------------------------------------------------
 
 
@@ -137,6 +145,21 @@ def test_fashion_mnist_reads_idx_files_offline(device, tmp_path_factory, images,
         assert target == label
 
 
+@pytest.mark.claim("vision.fashion-mnist.reads-idx")
+@pytest.mark.devices("cpu")
+def test_fashion_mnist_download_true_reaches_for_the_network_only_for_missing_files(
+    device, tmp_path, monkeypatch
+):
+    for name in NETWORK_FUNCTIONS:
+        monkeypatch.setattr(torchvision.datasets.utils, name, network_is_off)
+    images = np.zeros((1, 28, 28), np.uint8)
+    write_fashion_mnist(tmp_path, "train", images, [0])
+    with pytest.raises(AssertionError, match="torchvision reached for the network"):
+        FashionMNIST(tmp_path, train=True, download=True)  # the t10k files are missing
+    write_fashion_mnist(tmp_path, "t10k", images, [0])
+    assert len(FashionMNIST(tmp_path, train=True, download=True)) == 1
+
+
 @pytest.mark.claim("vision.cifar10.reads-pickled-batches")
 @pytest.mark.devices("cpu")
 @DATASET_SETTINGS
@@ -202,7 +225,7 @@ def test_cifar10_checks_batches_meta_and_extracts_a_local_archive(device, tmp_pa
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(folder, arcname=CIFAR10.base_folder)
     shutil.rmtree(folder)
-    for name in ("_urlretrieve", "_get_redirect_url", "_download_file_from_remote_location"):
+    for name in NETWORK_FUNCTIONS:
         monkeypatch.setattr(torchvision.datasets.utils, name, network_is_off)
     from_archive = type(
         "ArchivedCIFAR10", (pinned,), {"tgz_md5": hashlib.md5(archive.read_bytes()).hexdigest()}
@@ -212,10 +235,6 @@ def test_cifar10_checks_batches_meta_and_extracts_a_local_archive(device, tmp_pa
     assert test[0][1] == 5
     assert np.array_equal(np.asarray(test[0][0]), images[0])
     assert len(from_archive(tmp_path, train=True, download=False)) == 5
-
-
-def network_is_off(*args, **kwargs):
-    raise AssertionError(f"torchvision reached for the network: {args}")
 
 
 @pytest.mark.claim("vision.datasets.missing-files")
@@ -405,7 +424,7 @@ def test_pretrained_true_warns_and_loads_the_v1_imagenet_weights(device, resnet5
 
     monkeypatch.setattr(torchvision.models._api, "load_state_dict_from_url", offline)
     monkeypatch.setattr(torch.hub, "download_url_to_file", network_is_off)  # if that name moves
-    with warnings.catch_warnings(record=True) as caught, torch.random.fork_rng(devices=[]):
+    with warnings.catch_warnings(record=True) as caught, seeded():
         warnings.simplefilter("always")
         model = torchvision.models.resnet50(pretrained=True)
     messages = [str(warning.message) for warning in caught if warning.category is UserWarning]
@@ -431,7 +450,7 @@ def test_pretrained_false_warns_and_means_weights_none(device):
     with warnings.catch_warnings(record=True) as caught, pytest.MonkeyPatch.context() as patch:
         warnings.simplefilter("always")
         patch.setattr(torchvision.models.resnet, "_resnet", recording)
-        with torch.random.fork_rng(devices=[]):
+        with seeded():
             torchvision.models.resnet50(pretrained=False)
     messages = [str(warning.message) for warning in caught]
     assert built == [None], f"pretrained=False passed weights={built}"
@@ -464,6 +483,19 @@ def test_dropping_the_last_child_gives_2048_features(device, resnet50):
     assert logits.shape == (2, 1000)
     with pytest.raises(AttributeError, match="has no attribute 'fc'"):
         features.fc  # noqa: B018  (notes 001 read resnet.fc.in_features after the wrapping)
+
+
+@pytest.mark.claim("vision.resnet50.feature-extractor")
+@pytest.mark.devices("cpu")
+def test_in_train_mode_one_small_image_is_refused_by_batchnorm(device, resnet50):
+    """At 32 x 32 or below layer4's map is 1 x 1, so its last BatchNorm sees one value per
+    channel from a batch of one; at 33 x 33 the map is 2 x 2. A copy: train() moves buffers."""
+    model = copy.deepcopy(resnet50).train()
+    with torch.no_grad():
+        assert model(small_images(device, 33, 33)[:1]).shape == (1, 1000)
+        with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
+            model(small_images(device, 32, 32)[:1])
+        assert model(small_images(device, 32, 32)).shape == (2, 1000)
 
 
 @pytest.mark.claim("vision.resnet50.freezing")

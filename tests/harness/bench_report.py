@@ -144,9 +144,10 @@ def markdown(benchmark_json: dict) -> str:
         header += [f"{d} throughput" for d in devices]
         lines += ["", f"## {benchmark}", "", "| " + " | ".join(header) + " |"]
         lines.append("|" + "---:|" * len(header))
+        unit = _unit(sizes)
         for size in sorted(sizes):
             row = sizes[size]
-            cells = [human_size(size, row[next(iter(row))].unit)]
+            cells = [human_size(size, unit)]
             cells += [human_seconds(row[d].median) if d in row else "—" for d in devices]
             if compare:
                 both = "cpu" in row and "cuda" in row

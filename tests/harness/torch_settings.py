@@ -1,8 +1,8 @@
 """Context managers that change one of torch's global settings for a block and put it back.
 
 The global-state guard fails a test that leaves a setting changed; these make the change safe.
-`seeded` does the same for the global random generators, which the guard does not watch but a
-test must leave alone all the same: another test on the same worker may draw from them.
+`seeded` does the same for the global random generators: the guard fails a test that draws from
+the CPU's outside it, since another test on the same worker may draw from it too.
 """
 
 from __future__ import annotations
@@ -44,3 +44,10 @@ def seeded(seed: int = 0, device: str = "cpu") -> Iterator[None]:
     with torch.random.fork_rng(devices=cuda_devices):
         torch.manual_seed(seed)
         yield
+
+
+def built_with_seed(seed: int, build, device: str = "cpu"):
+    """`build()` (a module) initialised inside `seeded(seed)` on the CPU, then moved to `device`:
+    the same weights on every device, the global generators left alone."""
+    with seeded(seed):
+        return build().to(device)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
@@ -60,6 +60,17 @@ def test_pool_output_size_counts_the_windows(n, kernel, stride, dilation, ceil_m
             pool_output_size(n, kernel, stride, padding, dilation, ceil_mode)
     else:
         assert pool_output_size(n, kernel, stride, padding, dilation, ceil_mode) == count
+
+
+@given(
+    n=st.integers(1, 10_000),
+    f=st.integers(1, 100),
+    s=st.integers(1, 100),
+    p=st.integers(0, 100),
+)
+def test_conv_output_size_is_the_notes_formula_floored_when_dilation_is_one(n, f, s, p):
+    assume(f <= n + 2 * p)
+    assert conv_output_size(n, f, s, p) == (n - f + 2 * p) // s + 1, f"n={n} f={f} s={s} p={p}"
 
 
 def test_sizes_worked_by_hand():
