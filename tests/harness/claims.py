@@ -8,8 +8,10 @@ A claim is written as
     - **Precisely:** ...
     - **Devices:** cpu, cuda
     - **Reference:** `reference.module.function` (or "none", with a reason)
+    - **Releases:** torch 2.12: what differs on each side. torch 2.3: ...  (optional)
 
-Headings inside fenced code blocks are examples, not claims, and are skipped.
+The Releases line names every change inside the supported window that the claim's tests assert
+on both sides, beside the one the Verdict may name. Headings inside fenced code blocks are examples, not claims, and are skipped.
 """
 
 from __future__ import annotations
@@ -29,6 +31,25 @@ CLAIM_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_][a-z0-9_-]*){2,}$")
 VERDICT = re.compile(
     r"^(holds with caveat|holds|changed in (?:torch|torchvision) \d+\.\d+|not true)\b"
 )
+_VERDICT_CHANGE = re.compile(r"^changed in (?P<package>torch|torchvision) (?P<release>\d+\.\d+)")
+RELEASE_ENTRY = re.compile(r"(?P<package>torch|torchvision) (?P<release>\d+\.\d+): ")
+
+
+@dataclass(frozen=True)
+class Change:
+    """A release of torch or torchvision where something the claim states differs."""
+
+    package: str  # "torch" or "torchvision"
+    release: tuple[int, int]
+    what: str
+
+    @property
+    def version(self) -> str:
+        return "{}.{}".format(*self.release)
+
+    @property
+    def name(self) -> str:
+        return f"{self.package} {self.version}"
 
 
 @dataclass(frozen=True)
@@ -59,8 +80,28 @@ class Claim:
         return () if line.startswith("none") else tuple(_BACKTICKED.findall(line))
 
     @property
+    def changes(self) -> tuple[Change, ...]:
+        """The Verdict's change, if it names one, then each entry of the Releases line."""
+        found = []
+        if verdict := _VERDICT_CHANGE.match(self.verdict):
+            found.append(_change(verdict["package"], verdict["release"], self.title))
+        line = self.fields.get("Releases", "")
+        entries = list(RELEASE_ENTRY.finditer(line))
+        if line and (not entries or entries[0].start() != 0):
+            raise ValueError(f"{self.id}: the Releases line must start with 'torch X.Y: '")
+        for entry, following in zip(entries, [*entries[1:], None]):
+            what = line[entry.end() : following.start() if following else None]
+            found.append(_change(entry["package"], entry["release"], what))
+        return tuple(found)
+
+    @property
     def location(self) -> str:
         return f"{self.path.name}:{self.line}"
+
+
+def _change(package: str, release: str, what: str) -> Change:
+    major, minor = release.split(".")
+    return Change(package, (int(major), int(minor)), what.strip())
 
 
 def parse_claims(text: str, path: Path) -> list[Claim]:
@@ -69,6 +110,7 @@ def parse_claims(text: str, path: Path) -> list[Claim]:
     heading: tuple[str, str, int] | None = None
     fields: dict[str, str] = {}
     fence: str | None = None
+    open_field: str | None = None  # the field an indented line continues
 
     def close_claim() -> None:
         if heading is not None:
@@ -84,12 +126,17 @@ def parse_claims(text: str, path: Path) -> list[Claim]:
             continue
         if line.startswith("#"):
             close_claim()
-            heading, fields = None, {}
+            heading, fields, open_field = None, {}, None
             found = _HEADING.match(line)
             if found:
                 heading = (found["id"], found["title"].strip().lstrip("—").strip(), number)
         elif heading is not None and (found := _FIELD.match(line)):
+            open_field = None if found["name"] in fields else found["name"]
             fields.setdefault(found["name"], found["value"].strip())
+        elif open_field is not None and line.startswith("  ") and line.strip():
+            fields[open_field] += " " + line.strip()
+        else:
+            open_field = None
     close_claim()
     return claims
 

@@ -25,6 +25,7 @@ class RunContext:
     """The versions and devices a run was made with, for the report's header."""
 
     torch_version: str
+    torchvision_version: str | None  # None where torchvision is not installed
     numpy_version: str
     python_version: str
     devices: dict[str, dict[str, object]]  # name -> {"selected": bool, "available": bool, ...}
@@ -113,6 +114,7 @@ def report_data(ledger: ClaimLedger, context: RunContext) -> dict:
     table = ledger.table()
     return {
         "torch": context.torch_version,
+        "torchvision": context.torchvision_version,
         "numpy": context.numpy_version,
         "python": context.python_version,
         "devices": context.devices,
@@ -123,6 +125,10 @@ def report_data(ledger: ClaimLedger, context: RunContext) -> dict:
                 "title": claim.title,
                 "verdict": claim.verdict,
                 "spec": f"spec/{claim.location}",
+                "changes": [
+                    {"package": change.package, "release": change.version, "what": change.what}
+                    for change in claim.changes
+                ],
                 "outcomes": table[claim.id],
             }
             for claim in ledger.claims
@@ -139,7 +145,7 @@ def report_markdown(data: dict) -> str:
     lines = [
         "# Claims report",
         "",
-        f"torch {data['torch']} · numpy {data['numpy']} · Python {data['python']}",
+        f"torch {data['torch']} · torchvision {data['torchvision']} · numpy {data['numpy']} · Python {data['python']}",
         "",
         f"Devices: {available}.",
         "",

@@ -176,7 +176,8 @@ class ClaimRecorder:
             return
         context = run_context(config)
         terminalreporter.section(
-            f"claims: torch {context.torch_version}, numpy {context.numpy_version}"
+            f"claims: torch {context.torch_version}, torchvision {context.torchvision_version}, "
+            f"numpy {context.numpy_version}"
         )
         for line in summary_lines(self.ledger, context):
             terminalreporter.write_line(line)
@@ -189,10 +190,19 @@ class ClaimRecorder:
 def run_context(config: pytest.Config) -> RunContext:
     return RunContext(
         torch_version=torch.__version__,
+        torchvision_version=_torchvision_version(),
         numpy_version=np.__version__,
         python_version=platform.python_version(),
         devices=devices.describe_devices(config.stash[SELECTED_DEVICES]),
     )
+
+
+def _torchvision_version() -> str | None:
+    try:
+        import torchvision
+    except ImportError:
+        return None
+    return torchvision.__version__
 
 
 # Benchmark report ---------------------------------------------------------------------------------

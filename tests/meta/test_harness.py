@@ -34,7 +34,7 @@ SPEC = """\
 - **Devices:** cpu
 - **Reference:** none: demo
 """
-CONTEXT = RunContext("2.x", "2.y", "3.z", {"cpu": {"selected": True, "available": True}})
+CONTEXT = RunContext("2.x", "0.x", "2.y", "3.z", {"cpu": {"selected": True, "available": True}})
 
 
 def ledger_with(*reports) -> ClaimLedger:
