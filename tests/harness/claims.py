@@ -10,8 +10,9 @@ A claim is written as
     - **Reference:** `reference.module.function` (or "none", with a reason)
     - **Releases:** torch 2.12: what differs on each side. torch 2.3: ...  (optional)
 
-The Releases line names every change inside the supported window that the claim's tests assert
-on both sides, beside the one the Verdict may name. Headings inside fenced code blocks are examples, not claims, and are skipped.
+The Releases line names each change inside the supported releases that the claim's tests assert
+on both sides, beside the one its Verdict may name. A field may go on over indented lines.
+Headings inside fenced code blocks are examples, not claims, and are skipped.
 """
 
 from __future__ import annotations
@@ -86,12 +87,14 @@ class Claim:
         if verdict := _VERDICT_CHANGE.match(self.verdict):
             found.append(_change(verdict["package"], verdict["release"], self.title))
         line = self.fields.get("Releases", "")
+        if not line:
+            return tuple(found)
         entries = list(RELEASE_ENTRY.finditer(line))
-        if line and (not entries or entries[0].start() != 0):
+        if not entries or entries[0].start() != 0:
             raise ValueError(f"{self.id}: the Releases line must start with 'torch X.Y: '")
-        for entry, following in zip(entries, [*entries[1:], None]):
-            what = line[entry.end() : following.start() if following else None]
-            found.append(_change(entry["package"], entry["release"], what))
+        ends = [entry.start() for entry in entries[1:]] + [len(line)]
+        for entry, end in zip(entries, ends, strict=True):
+            found.append(_change(entry["package"], entry["release"], line[entry.end() : end]))
         return tuple(found)
 
     @property

@@ -55,7 +55,7 @@ def load_releases(paths: list[Path]) -> list[Release]:
         Release(
             report, torch if torches.count(torch) == 1 else f"{torch} (numpy {report['numpy']})"
         )
-        for report, torch in zip(reports, torches)
+        for report, torch in zip(reports, torches, strict=True)
     ]
 
 
@@ -90,7 +90,7 @@ def judge(claim: dict, releases: list[Release]) -> tuple[str, str] | None:
     rows = [r.outcomes(claim["id"]) for r in releases]
     unpredicted = [
         f"{a.label} → {b.label}"
-        for a, b, row_a, row_b in zip(releases, releases[1:], rows, rows[1:])
+        for a, b, row_a, row_b in zip(releases, releases[1:], rows, rows[1:], strict=False)
         if row_a != row_b and not changes_between(claim, a, b)
     ]
     stated = changes_between(claim, releases[0], releases[-1])

@@ -145,7 +145,8 @@ def report_markdown(data: dict) -> str:
     lines = [
         "# Claims report",
         "",
-        f"torch {data['torch']} · torchvision {data['torchvision']} · numpy {data['numpy']} · Python {data['python']}",
+        f"torch {data['torch']} · torchvision {data['torchvision']} · numpy {data['numpy']}"
+        f" · Python {data['python']}",
         "",
         f"Devices: {available}.",
         "",

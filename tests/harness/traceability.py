@@ -76,6 +76,10 @@ def malformed_claims(claims: list[Claim]) -> list[str]:
             )
         if "Reference" not in claim.fields:
             problems.append(f"{where}: no Reference line (write 'none' and why, if there is none)")
+        try:
+            claim.changes  # noqa: B018
+        except ValueError as error:
+            problems.append(f"{where}: {error}")
     for claim_id, count in Counter(claim.id for claim in claims).items():
         if count > 1:
             problems.append(f"`{claim_id}` is claimed {count} times")

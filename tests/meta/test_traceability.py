@@ -153,6 +153,10 @@ def test_a_spec_file_missing_from_the_index_is_reported(tmp_path):
         (("**Devices:** cpu, cuda", "**Devices:** cpu, tpu"), "Devices must list"),
         (("- **Devices:** cpu, cuda\n", ""), "Devices must list"),
         (("- **Reference:** `reference.memory.shares_memory`\n", ""), "no Reference line"),
+        (
+            ("- **Devices:** cpu, cuda\n", "- **Devices:** cpu, cuda\n- **Releases:** 2.12 on\n"),
+            "the Releases line must start with 'torch X.Y: '",
+        ),
     ],
 )
 def test_a_malformed_claim_is_reported(broken, complaint):
