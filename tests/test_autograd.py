@@ -661,12 +661,24 @@ def test_set_grad_enabled_as_a_context_follows_its_argument(device, mode, array)
     assert torch.is_grad_enabled() == before
     assert y.requires_grad == mode, f"x * 2 under set_grad_enabled({mode})"
 
-    @torch.set_grad_enabled(mode)
-    def doubled(t):
-        return t * 2
+    try:
 
-    assert doubled(x).requires_grad == mode, f"x * 2 in a function under @set_grad_enabled({mode})"
-    assert torch.is_grad_enabled() == before
+        @torch.set_grad_enabled(mode)
+        def doubled(t):
+            return t * 2
+
+        after_decorating = torch.is_grad_enabled()
+        result = doubled(x)
+        after_calling = torch.is_grad_enabled()
+    finally:
+        torch.set_grad_enabled(before)  # before 2.2 decorating leaks `mode`: turn it back here
+    assert result.requires_grad == mode, f"x * 2 in a function under @set_grad_enabled({mode})"
+    if torch_version() >= (2, 2):
+        assert after_decorating == before, f"@set_grad_enabled({mode}) changed the grad mode"
+        assert after_calling == before, f"calling a @set_grad_enabled({mode}) function leaked"
+    else:  # the constructor sets the mode, and nothing restores it when it decorates
+        assert after_decorating == mode, f"@set_grad_enabled({mode}) kept the mode {before}"
+        assert after_calling == mode, f"the leaked mode {mode} did not outlive the call"
 
 
 @pytest.mark.claim("autograd.detach.shares-storage")
