@@ -141,8 +141,12 @@ def test_sgd_has_a_default_learning_rate_since_2_2(device):
         optimizer.step()
         assert parameter.tolist() == [-1e-3] * 3
     else:
-        with pytest.raises(ValueError, match="required optimization parameter lr"):
+        with pytest.raises(
+            ValueError,
+            match=r"^parameter group didn't specify a value of required optimization parameter lr$",
+        ):
             torch.optim.SGD([parameter])
+        assert torch.optim.SGD([parameter], lr=0.5).param_groups[0]["lr"] == 0.5
 
 
 @pytest.mark.claim("optim.sgd.default-lr")
@@ -159,12 +163,20 @@ def test_sgd_has_a_default_learning_rate_since_2_2(device):
 def test_every_default_is_the_references(device, optimizer_class, reference_step):
     """lr (1e-3 for SGD and Adam, 1e-2 for Adagrad and RMSprop) and every other hyperparameter
     default the reference states (momentum, eps, alpha, betas, ...) are torch's."""
-    if optimizer_class is torch.optim.SGD and torch_version() < (2, 2):
-        pytest.skip("SGD's lr had no default before torch 2.2")
-    defaults = optimizer_class([torch.zeros(1, requires_grad=True)]).defaults
     hyper = inspect.signature(reference_step).parameters
     names = [name for name, p in hyper.items() if p.kind is inspect.Parameter.KEYWORD_ONLY]
     assert "lr" in names
+    if optimizer_class is torch.optim.SGD and torch_version() < (2, 2):
+        # lr had no default: its default is the `required` marker, so pass lr, compare the rest
+        from torch.optim.optimizer import required
+
+        lr = inspect.signature(optimizer_class.__init__).parameters["lr"].default
+        assert lr is required, f"SGD's lr defaults to {lr!r} before torch 2.2"
+        names.remove("lr")
+        defaults = optimizer_class([torch.zeros(1, requires_grad=True)], lr=0.5).defaults
+        assert defaults["lr"] == 0.5
+    else:
+        defaults = optimizer_class([torch.zeros(1, requires_grad=True)]).defaults
     for name in names:
         want = hyper[name].default
         got = defaults[name]
