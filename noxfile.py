@@ -37,6 +37,7 @@ class Pair:
     torchvision: str
     numpy: str  # the requirement this pair is installed with
     why: str = ""  # why the matrix runs it; a pair without a reason is a neighbour only
+    unpinned: tuple[str, ...] = ()  # test tools whose pin this pair's NumPy cannot take
 
     @property
     def minor(self) -> str:
@@ -44,12 +45,18 @@ class Pair:
 
 
 # Every minor release from the floor (pyproject.toml) to the pin (constraints.txt), with the
-# torchvision built for it. torch wheels before 2.3 were built against NumPy 1.x and cannot load
-# NumPy 2; NumPy >= 2.3 breaks torch < 2.9 on NumPy bool scalars (spec/numpy.md,
-# numpy.scalars.bool-needs-torch-2.9), so the older pairs take the NumPy of their day, except
-# the one pair that runs the breaking pairing, as pip would install it.
+# torchvision built for it; the floor runs at NumPy's floor too. torch wheels before 2.3 were
+# built against NumPy 1.x and cannot load NumPy 2, and NumPy >= 2.3 breaks torch < 2.9 on NumPy
+# bool scalars (spec/numpy.md), so the older pairs take the NumPy of their day, except the one
+# pair that runs the breaking pairing, as pip would install it.
 RELEASES = (
-    Pair("2.1.2", "0.16.2", "numpy>=1.24,<2", "the floor, with NumPy 1.x at its own floor"),
+    Pair(
+        "2.1.2",
+        "0.16.2",
+        "numpy==1.24.4",
+        "the floor, with NumPy's floor",
+        unpinned=("matplotlib",),  # 3.11 needs NumPy 1.25
+    ),
     Pair("2.2.2", "0.17.2", "numpy<2"),
     Pair("2.3.1", "0.18.1", "numpy<2.3"),
     Pair("2.4.1", "0.19.1", "numpy<2.3"),
@@ -69,13 +76,13 @@ MATRIX = tuple(pair for pair in RELEASES if pair.why)
 BY_MINOR = {pair.minor: pair for pair in RELEASES}
 
 
-def test_tool_pins() -> list[str]:
+def tool_pins(pair: Pair) -> list[str]:
     """The pins of constraints.txt for the packages of the `test` extra, so that every pair
     runs the same pytest, hypothesis and sybil (torch's own dependencies follow the pair)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     wanted = {
         _name(requirement) for requirement in project["project"]["optional-dependencies"]["test"]
-    }
+    } - set(pair.unpinned)
     pins = (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
     return [pin for pin in pins if "==" in pin and _name(pin) in wanted]
 
@@ -93,7 +100,7 @@ def install(session: nox.Session, pair: Pair) -> None:
         f"torch=={pair.torch}",
         f"torchvision=={pair.torchvision}",
         pair.numpy,
-        *test_tool_pins(),
+        *tool_pins(pair),
     )
 
 
