@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import re
 import struct
 import warnings
 
@@ -32,6 +33,7 @@ from tests.harness.strategies import (
     view_recipes,
 )
 from tests.harness.torch_settings import default_dtype, warn_always
+from tests.harness.versions import release, torch_version
 
 NON_EMPTY = shapes(min_side=1)
 ARRAY_SHAPES = shapes(min_dims=1, min_side=1)  # not 0-d: `a + 1` of a 0-d array is a NumPy scalar
@@ -43,6 +45,14 @@ ARITHMETIC_DTYPES = st.sampled_from(
     [d for d in SHARED_DTYPES if d.kind != "b" and d.name not in ("uint16", "uint32", "uint64")]
 )
 STEPS = st.integers(min_value=1, max_value=13)
+# NumPy 2.3 removed `np.bool.__index__` (deprecated since 1.14); torch before 2.9 converts a NumPy
+# bool through it, so with NumPy 2.3+ that conversion raises (spec: numpy.scalars.bool-converts).
+NUMPY = release(np.__version__)
+NUMPY_BOOL_CONVERTS = torch_version() >= (2, 9) or NUMPY < (2, 3)
+NUMPY_BOOL_TYPE_ERROR = r"^'numpy\.bool' object cannot be interpreted as an integer$"
+NUMPY_BOOL_INDEX_WARNING = (
+    r"it will be an error for 'np\.bool_?' scalars to be interpreted as an index"
+)
 legacy_constructors = pytest.mark.parametrize(
     "constructor", [torch.Tensor, torch.FloatTensor], ids=["Tensor", "FloatTensor"]
 )
@@ -156,6 +166,11 @@ def test_as_tensor_copies_to_convert_the_dtype(array, data):
 )
 def test_as_tensor_copies_a_list_of_arrays(array):
     rows = list(array)  # each row is a view into `array`
+    if array.dtype == np.bool_ and not NUMPY_BOOL_CONVERTS:
+        # torch < 2.9 with NumPy 2.3+ reads each NumPy bool of the rows through __index__
+        with pytest.raises(TypeError, match=NUMPY_BOOL_TYPE_ERROR):
+            torch.as_tensor(rows)
+        return
     tensor = torch.as_tensor(rows)
     assert_copies(array, tensor, "torch.as_tensor(list(a))")
     assert_same_values(tensor, array, "torch.as_tensor(list(a))")
@@ -192,6 +207,90 @@ def test_tensor_always_copies(array, device):
     assert_same_values(tensor.cpu(), before, "torch.tensor(a), after a[...] = new")
     tensor.zero_()
     assert_same_values(array, changed(before), "a, after torch.tensor(a).zero_()")
+
+
+def converts_numpy_bools(call, expected: list | bool, dtype: torch.dtype, expression: str) -> None:
+    """`call()` gives a `dtype` tensor of `expected` on the releases where NumPy bools convert
+    into `dtype`, with NumPy's DeprecationWarning where torch reads them through `__index__`;
+    elsewhere it raises the TypeError of that missing `__index__`."""
+    through_index = dtype != torch.bool or torch_version() < (2, 9)  # the bool path reads truth
+    if through_index and NUMPY >= (2, 3):
+        with pytest.raises(TypeError, match=NUMPY_BOOL_TYPE_ERROR):
+            call()
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tensor = call()
+    index_warnings = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    if through_index:
+        assert index_warnings, f"{expression} gave no DeprecationWarning on NumPy {np.__version__}"
+        assert all(re.search(NUMPY_BOOL_INDEX_WARNING, str(w.message)) for w in index_warnings), [
+            str(w.message) for w in index_warnings
+        ]
+    else:
+        assert not index_warnings, f"{expression} warned: {index_warnings[0].message}"
+    assert tensor.dtype == dtype, expression
+    assert tensor.tolist() == expected, expression
+
+
+@pytest.mark.claim("numpy.scalars.bool-converts")
+@given(values=st.lists(st.booleans(), min_size=1, max_size=6))
+def test_numpy_bools_convert_to_a_bool_tensor_unless_torch_reads_them_as_integers(values):
+    mask = np.array(values)
+    scalars = list(mask)  # NumPy bool scalars
+    assert all(type(v) is np.bool_ for v in scalars)
+    calls = {
+        "torch.tensor(mask[0])": (lambda: torch.tensor(scalars[0]), values[0]),
+        "torch.as_tensor(mask[0])": (lambda: torch.as_tensor(scalars[0]), values[0]),
+        "torch.tensor(list(mask))": (lambda: torch.tensor(scalars), values),
+        "torch.as_tensor(list(mask))": (lambda: torch.as_tensor(scalars), values),
+        "torch.as_tensor([mask, mask])": (lambda: torch.as_tensor([mask, mask]), [values] * 2),
+    }
+    assert torch.equal(torch.from_numpy(mask), torch.tensor(values))  # the array itself converts
+    for expression, (call, expected) in calls.items():
+        converts_numpy_bools(call, expected, torch.bool, expression)
+    # the side this torch and NumPy are on, as the spec states it
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            torch.tensor(scalars[0])
+    except TypeError:
+        assert not NUMPY_BOOL_CONVERTS
+    else:
+        assert NUMPY_BOOL_CONVERTS
+
+
+@pytest.mark.claim("numpy.scalars.bool-converts")
+@given(
+    values=st.lists(st.booleans(), min_size=1, max_size=6),
+    dtype=st.sampled_from([torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64]),
+)
+def test_numpy_bools_into_an_integer_dtype_need_numpy_before_2_3(values, dtype):
+    scalars = list(np.array(values))
+    ints = [int(v) for v in values]
+    expression = f"torch.tensor(list(mask), dtype={dtype})"
+    converts_numpy_bools(lambda: torch.tensor(scalars, dtype=dtype), ints, dtype, expression)
+    expression = f"torch.as_tensor(mask[0], dtype={dtype})"
+    converts_numpy_bools(
+        lambda: torch.as_tensor(scalars[0], dtype=dtype), ints[0], dtype, expression
+    )
+
+
+@pytest.mark.claim("numpy.scalars.bool-converts")
+@given(
+    values=st.lists(st.booleans(), min_size=1, max_size=6),
+    dtype=st.sampled_from([torch.float16, torch.float32, torch.float64, torch.complex64]),
+)
+def test_numpy_bools_into_a_float_dtype_and_0d_bool_arrays_convert_everywhere(values, dtype):
+    scalars = list(np.array(values))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)  # __float__, not __index__
+        tensor = torch.tensor(scalars, dtype=dtype)
+        zero_d = [torch.tensor(np.array(v)) for v in values]
+    assert tensor.dtype == dtype
+    assert tensor.tolist() == [float(v) for v in values]
+    assert [t.dtype for t in zero_d] == [torch.bool] * len(values)
+    assert [t.item() for t in zero_d] == values
 
 
 @pytest.mark.claim("numpy.tensor_class.float32")
