@@ -11,6 +11,7 @@ import pickletools
 import struct
 import subprocess
 import sys
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -36,6 +37,12 @@ SEEDS = st.integers(0, 2**31 - 1)
 SEED_PAIRS = st.tuples(SEEDS, SEEDS)  # two instances of one model: different random weights
 WIDTHS = st.integers(1, 6)
 WEIGHTS_ONLY_DEFAULT_IS_TRUE = torch_version() >= (2, 6)
+# torch 2.4 and 2.5: torch.load without weights_only warns that the default will change.
+DEFAULT_WARNS = (2, 4) <= torch_version() < (2, 6)
+# Before torch 2.5, torch.load(weights_only=True) re-raised every RuntimeError of the load as
+# pickle.UnpicklingError("Weights only load failed. ... WeightsUnpickler error: <message>").
+WEIGHTS_ONLY_WRAPS_RUNTIME_ERRORS = torch_version() < (2, 5)
+WEIGHTS_ONLY_FAILED = "Weights only load failed"
 PICKLE_OPCODES = {opcode.code.encode("latin-1") for opcode in pickletools.opcodes}
 NOT_AN_OPCODE = [bytes([b]) for b in range(256) if bytes([b]) not in PICKLE_OPCODES]
 
@@ -133,9 +140,17 @@ def test_a_whole_model_loads_only_with_weights_only_false(device, tmp_path):
     if WEIGHTS_ONLY_DEFAULT_IS_TRUE:  # torch >= 2.6: the default is weights_only=True
         with pytest.raises(pickle.UnpicklingError, match="TwoLayer"):
             torch.load(path)
-    else:  # torch < 2.6: the default was weights_only=False (with a FutureWarning from 2.4)
-        default_result = torch.load(path)
+    else:  # torch < 2.6: the default was weights_only=False, with a FutureWarning in 2.4, 2.5
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            default_result = torch.load(path)
         assert type(default_result) is TwoLayer
+        future = [str(w.message) for w in caught if issubclass(w.category, FutureWarning)]
+        if DEFAULT_WARNS:
+            assert len(future) == 1, future
+            assert "`weights_only=False` (the current default value)" in future[0], future[0]
+        else:
+            assert future == [], future
 
     net2 = torch.load(path, weights_only=False)
     assert type(net2) is TwoLayer
@@ -502,9 +517,15 @@ def test_map_location_loads_a_cuda_saved_file_on_the_cpu(device, tmp_path, weigh
         state = torch.load(path, weights_only=weights_only)
         assert state["weight"].device == torch.device("cuda:0")
     else:
-        with pytest.raises(RuntimeError, match="map_location") as raised:
+        wrapped = weights_only and WEIGHTS_ONLY_WRAPS_RUNTIME_ERRORS  # torch < 2.5
+        expected = pickle.UnpicklingError if wrapped else RuntimeError
+        with pytest.raises(expected, match="map_location") as raised:
             torch.load(path, weights_only=weights_only)
-        assert "torch.cuda.is_available() is False" in str(raised.value)
+        message = str(raised.value)
+        assert type(raised.value) is expected, repr(raised.value)
+        assert "Attempting to deserialize object on a CUDA device" in message, message
+        assert "torch.cuda.is_available() is False" in message, message
+        assert message.startswith(WEIGHTS_ONLY_FAILED) is wrapped, message
 
 
 # Storage and views ---------------------------------------------------------------------------
@@ -571,6 +592,17 @@ def test_views_saved_together_share_one_storage_after_loading(device, first, sec
 # Hostile files -------------------------------------------------------------------------------
 
 
+HAS_ADD_SAFE_GLOBALS = torch_version() >= (2, 4)  # torch.serialization.add_safe_globals
+HAS_SAFE_GLOBALS_BLOCK = torch_version() >= (2, 5)  # torch.serialization.safe_globals
+
+
+def weights_only_refusal(name: str) -> str:
+    """How torch.load(weights_only=True) names a global it will not unpickle."""
+    if torch_version() >= (2, 4):
+        return f"Unsupported global: GLOBAL {name} was not an allowed global by default"
+    return f"Unsupported class {name}"  # torch < 2.4
+
+
 @pytest.mark.claim("serialization.hostile.reduce-refused")
 @ON_CPU
 def test_weights_only_refuses_a_reduce_payload_and_nothing_runs(device, tmp_path):
@@ -581,16 +613,29 @@ def test_weights_only_refuses_a_reduce_payload_and_nothing_runs(device, tmp_path
 
     with pytest.raises(pickle.UnpicklingError, match="open") as refused:
         torch.load(path, weights_only=True)
-    assert "weights_only" in str(refused.value) or "Weights only" in str(refused.value)
+    assert str(refused.value).startswith(WEIGHTS_ONLY_FAILED), str(refused.value)
+    assert weights_only_refusal("io.open") in str(refused.value), str(refused.value)
     assert not marker.exists(), "torch.load(weights_only=True) ran the payload"
-    if WEIGHTS_ONLY_DEFAULT_IS_TRUE:
+    # Allow-listing the class does not allow `open`, which is what the pickle names.
+    assert hasattr(torch.serialization, "safe_globals") is HAS_SAFE_GLOBALS_BLOCK
+    if HAS_SAFE_GLOBALS_BLOCK:
+        allowed = torch.serialization.safe_globals([Payload])
+        with allowed, pytest.raises(pickle.UnpicklingError, match="open"):
+            torch.load(path, weights_only=True)
+        assert not marker.exists()
+
+    if WEIGHTS_ONLY_DEFAULT_IS_TRUE:  # torch >= 2.6: the default refuses it too
         with pytest.raises(pickle.UnpicklingError, match="open"):
             torch.load(path)
         assert not marker.exists(), "torch.load(path) (default weights_only) ran the payload"
-    # Allow-listing the class does not allow `open`, which is what the pickle names.
-    with safe_globals_or_skip([Payload]), pytest.raises(pickle.UnpicklingError, match="open"):
-        torch.load(path, weights_only=True)
-    assert not marker.exists()
+    else:  # torch < 2.6: the default is weights_only=False, which runs the payload
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # 2.4, 2.5: the default will change
+            state = torch.load(path)
+        assert marker.exists(), "torch.load(path) (default weights_only=False) did not run it"
+        assert not isinstance(state["payload"], Payload)
+        state["payload"].close()
+        marker.unlink()
 
     # The other side: the payload is real, and weights_only=False runs it.
     state = torch.load(path, weights_only=False)
@@ -599,21 +644,20 @@ def test_weights_only_refuses_a_reduce_payload_and_nothing_runs(device, tmp_path
     state["payload"].close()
 
 
-def safe_globals_or_skip(classes):
-    if not hasattr(torch.serialization, "safe_globals"):  # torch 2.5
-        pytest.skip("torch.serialization.safe_globals arrived in torch 2.5")
-    return torch.serialization.safe_globals(classes)
-
-
 @pytest.mark.claim("serialization.hostile.safe-globals")
 @ON_CPU
 def test_safe_globals_lets_exactly_the_listed_class_through(device):
     raw = saved({"config": Config(0.1), "weight": torch.ones(2)})
     both = saved({"config": Config(0.1), "other": Other()})
-    with pytest.raises(pickle.UnpicklingError, match="Config"):
+    config = f"{__name__}.Config"
+    with pytest.raises(pickle.UnpicklingError, match="Config") as refused:
         loaded(raw, weights_only=True)
+    assert weights_only_refusal(config) in str(refused.value), str(refused.value)
 
-    with safe_globals_or_skip([Config]):
+    assert hasattr(torch.serialization, "safe_globals") is HAS_SAFE_GLOBALS_BLOCK
+    if not HAS_SAFE_GLOBALS_BLOCK:  # torch < 2.5: no block; the class is refused, as above
+        return
+    with torch.serialization.safe_globals([Config]):
         state = loaded(raw, weights_only=True)
         assert type(state["config"]) is Config
         assert state["config"].lr == 0.1
@@ -630,7 +674,13 @@ def test_safe_globals_lets_exactly_the_listed_class_through(device):
 def test_allow_listing_the_callable_a_reduce_names_lets_it_run(device, tmp_path):
     marker = tmp_path / "marker"
     raw = saved({"payload": Payload(str(marker))})
-    with safe_globals_or_skip([open]):
+    assert hasattr(torch.serialization, "safe_globals") is HAS_SAFE_GLOBALS_BLOCK
+    if not HAS_SAFE_GLOBALS_BLOCK:  # torch < 2.5: nothing to allow-list it with in a block
+        with pytest.raises(pickle.UnpicklingError, match="open"):
+            loaded(raw, weights_only=True)
+        assert not marker.exists()
+        return
+    with torch.serialization.safe_globals([open]):
         state = loaded(raw, weights_only=True)
     assert marker.exists(), "weights_only=True with `open` allow-listed did not call it"
     assert not isinstance(state["payload"], Payload)  # open()'s file object
@@ -641,10 +691,17 @@ def test_allow_listing_the_callable_a_reduce_names_lets_it_run(device, tmp_path)
 @ON_CPU
 def test_add_safe_globals_changes_process_wide_state(device):
     serialization = torch.serialization
-    if not hasattr(serialization, "add_safe_globals"):  # torch 2.4
-        pytest.skip("torch.serialization.add_safe_globals arrived in torch 2.4")
+    for name in ("add_safe_globals", "get_safe_globals", "clear_safe_globals"):
+        assert hasattr(serialization, name) is HAS_ADD_SAFE_GLOBALS, name
     raw = saved({"config": Config(0.5)})
-    before = serialization.get_safe_globals()
+    if not HAS_ADD_SAFE_GLOBALS:  # torch < 2.4: no allow-list; the class is refused
+        with pytest.raises(pickle.UnpicklingError, match="Config"):
+            loaded(raw, weights_only=True)
+        return
+    # torch 2.4 and 2.5 return the live list, which add_safe_globals extends; 2.6 a new list.
+    live = serialization.get_safe_globals() is serialization.get_safe_globals()
+    assert live is (torch_version() < (2, 6))
+    before = list(serialization.get_safe_globals())  # a copy, on every version
     try:
         serialization.add_safe_globals([Config])
         assert Config in serialization.get_safe_globals()
@@ -753,8 +810,17 @@ def test_bytes_that_start_with_an_opcode_may_raise_other_errors(device, data, er
 @pytest.mark.parametrize("data", [b"N.", b"K\x00.", b"\x80\x02K\x05."], ids=["None", "0", "5"])
 def test_a_valid_pickle_that_is_not_a_checkpoint_raises(device, data):
     for weights_only in (True, False):
-        with pytest.raises(RuntimeError, match="Invalid magic number; corrupt file"):
+        wrapped = weights_only and WEIGHTS_ONLY_WRAPS_RUNTIME_ERRORS  # torch < 2.5
+        expected = pickle.UnpicklingError if wrapped else RuntimeError
+        with pytest.raises(expected, match="Invalid magic number; corrupt file") as raised:
             loaded(data, weights_only=weights_only)
+        message = str(raised.value)
+        assert type(raised.value) is expected, f"weights_only={weights_only}: {raised.value!r}"
+        if wrapped:
+            assert message.startswith(WEIGHTS_ONLY_FAILED), message
+            assert "WeightsUnpickler error: Invalid magic number; corrupt file?" in message
+        else:
+            assert message == "Invalid magic number; corrupt file?", message
 
 
 # The notes' typo -----------------------------------------------------------------------------
