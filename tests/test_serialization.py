@@ -47,6 +47,13 @@ PICKLE_OPCODES = {opcode.code.encode("latin-1") for opcode in pickletools.opcode
 NOT_AN_OPCODE = [bytes([b]) for b in range(256) if bytes([b]) not in PICKLE_OPCODES]
 
 
+def weights_only_refusal(name: str) -> str:
+    """How torch.load(weights_only=True) names a global it will not unpickle."""
+    if torch_version() >= (2, 4):
+        return f"Unsupported global: GLOBAL {name} was not an allowed global by default"
+    return f"Unsupported class {name}"  # torch < 2.4
+
+
 class TwoLayer(nn.Module):
     """Notes 003's `Net`: Linear(1, hidden), sigmoid, Linear(hidden, 1)."""
 
@@ -136,6 +143,7 @@ def test_a_whole_model_loads_only_with_weights_only_false(device, tmp_path):
     with pytest.raises(pickle.UnpicklingError, match="TwoLayer") as refused:
         torch.load(path, weights_only=True)
     assert "weights_only" in str(refused.value), str(refused.value)
+    assert weights_only_refusal(f"{__name__}.TwoLayer") in str(refused.value), str(refused.value)
 
     if WEIGHTS_ONLY_DEFAULT_IS_TRUE:  # torch >= 2.6: the default is weights_only=True
         with pytest.raises(pickle.UnpicklingError, match="TwoLayer"):
@@ -594,13 +602,6 @@ def test_views_saved_together_share_one_storage_after_loading(device, first, sec
 
 HAS_ADD_SAFE_GLOBALS = torch_version() >= (2, 4)  # torch.serialization.add_safe_globals
 HAS_SAFE_GLOBALS_BLOCK = torch_version() >= (2, 5)  # torch.serialization.safe_globals
-
-
-def weights_only_refusal(name: str) -> str:
-    """How torch.load(weights_only=True) names a global it will not unpickle."""
-    if torch_version() >= (2, 4):
-        return f"Unsupported global: GLOBAL {name} was not an allowed global by default"
-    return f"Unsupported class {name}"  # torch < 2.4
 
 
 @pytest.mark.claim("serialization.hostile.reduce-refused")
