@@ -15,6 +15,7 @@ from reference.promotion import DTYPES, category, result_type, true_division_typ
 from tests.harness.assertions import assert_copies, assert_same_values, describe
 from tests.harness.strategies import SHARED_DTYPES, arrays, dtype_name, shapes
 from tests.harness.torch_settings import default_dtype, seeded
+from tests.harness.versions import torch_version
 
 # The dtypes the promotion reference models, all of which torch >= 2.1 has: bool, uint8,
 # int8 ... int64, float16, bfloat16, float32, float64.
@@ -130,10 +131,15 @@ def test_zeros_long_as_in_the_notes(device):
 def test_eye_has_ones_exactly_on_the_diagonal(rows, columns, dtype, device):
     options = {} if dtype is None else {"dtype": dtype}
     args = (rows,) if columns is None else (rows, columns)
+    call = f"torch.eye{args} with dtype={dtype}"
+    if dtype == torch.bfloat16 and device == "cpu" and torch_version() < (2, 3):
+        # No CPU kernel for bfloat16 before torch 2.3, whatever the size, 0 included.
+        with pytest.raises(RuntimeError, match=r"^\"eye\" not implemented for 'BFloat16'$"):
+            torch.eye(*args, device=device, **options)
+        return
     tensor = torch.eye(*args, device=device, **options)
     width = rows if columns is None else columns
     expected = [[int(i == j) for j in range(width)] for i in range(rows)]
-    call = f"torch.eye{args} with dtype={dtype}"
     assert tuple(tensor.shape) == (rows, width), call
     assert tensor.dtype == (dtype or torch.get_default_dtype()), call
     assert_same_values(tensor, expected, call)
@@ -891,12 +897,32 @@ def involves_bool(operand) -> bool:
     return isinstance(operand, bool)
 
 
-def subtraction_refused(left, right, device: str) -> bool:
-    """Whether `left - right` raises: any bool operand where there is data, a Python bool
-    included; on meta only two bool tensors (the other check runs in the kernel)."""
+# The releases where `-` with bools changed: the refusal's type, and meta's check.
+SUBTRACTION_NOT_IMPLEMENTED_SINCE = (2, 14)
+META_REFUSES_TWO_BOOLS_SINCE = (2, 5)
+
+
+def subtraction_refusal(left, right, device: str) -> str | None:
+    """The message fragment of torch's refusal of `left - right`, or None where it subtracts:
+    any bool operand where there is data, a Python bool included ("two bool tensors" when both
+    are bools, "a bool tensor" when one is); on meta only two bool tensors, from torch 2.5
+    (before, meta subtracts them too)."""
     if device == "meta":
-        return all(isinstance(x, torch.Tensor) and x.dtype == torch.bool for x in (left, right))
-    return involves_bool(left) or involves_bool(right)
+        both = all(isinstance(x, torch.Tensor) and x.dtype == torch.bool for x in (left, right))
+        refused = both and torch_version() >= META_REFUSES_TWO_BOOLS_SINCE
+        return "two bool tensors" if refused else None
+    if involves_bool(left) and involves_bool(right):
+        return "two bool tensors"
+    return "a bool tensor" if involves_bool(left) or involves_bool(right) else None
+
+
+def subtraction_error() -> type[Exception]:
+    """`NotImplementedError` from torch 2.14; plain `RuntimeError` before (its base class)."""
+    return (
+        NotImplementedError
+        if torch_version() >= SUBTRACTION_NOT_IMPLEMENTED_SINCE
+        else RuntimeError
+    )
 
 
 @pytest.mark.claim("tensors.promotion.mixed-dtypes")
@@ -907,12 +933,13 @@ def test_arithmetic_promotes_as_the_reference_says(data, symbol, default, device
     left, right = data.draw(operand_pairs(device), label="operands")
     call = f"({show(left)}) {symbol} ({show(right)}) under default dtype {default}"
     with default_dtype(default):
-        if symbol == "-" and subtraction_refused(left, right, device):
+        refusal = subtraction_refusal(left, right, device) if symbol == "-" else None
+        if refusal is not None:
             with pytest.raises(
-                NotImplementedError,
-                match=r"Subtraction, the `-` operator, with (a bool tensor|two bool tensors)",
-            ):
+                RuntimeError, match=f"Subtraction, the `-` operator, with {refusal}"
+            ) as caught:
                 ARITHMETIC[symbol](left, right)
+            assert caught.type is subtraction_error(), f"{call} raised {caught.type.__name__}"
             return
         result = ARITHMETIC[symbol](left, right)
     expected = result_type(
