@@ -25,6 +25,7 @@ from reference.nn import linear
 from tests.harness.assertions import describe
 from tests.harness.strategies import shapes
 from tests.harness.torch_settings import seeded
+from tests.harness.versions import torch_version
 
 on_every_device = pytest.mark.devices("cpu", "cuda", "meta")
 
@@ -153,6 +154,42 @@ def assert_same_outcome(got, expected, message: str, errors: list[tuple[str, str
     raise AssertionError(f"{message}: no torch error is paired with the reference's reason")
 
 
+# The meta device's size checks for conv2d, by release: before torch 2.7 none, so the formula's
+# size is made as it is (a 0 is an empty dim, a negative one fails to make the tensor); from 2.7
+# a check that at least one output size is positive; from 2.13 the CPU's own check, that the
+# spread kernel fits in the padded input.
+META_CONV_OUTPUT_CHECK_SINCE = (2, 7)
+META_CONV_KERNEL_CHECK_SINCE = (2, 13)
+KERNEL_TOO_LARGE = "Kernel size can't be greater than actual input size"
+
+
+def unchecked_output_size(
+    n: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> int:
+    """reference.conv.conv_output_size's formula without its check that the kernel fits: below
+    1 where the reference raises (where it does not, the two agree: the tests assert it)."""
+    return (n + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
+
+
+def meta_outcome_without_the_kernel_check(dims, sizes, batch: int = 1, channels: int = 1):
+    """What `torch_outcome` gives for a conv2d on meta before torch 2.13, for an input of
+    spatial `dims` whose unchecked output `sizes` are the formula's: the message of the
+    output-size check (from 2.7: all of them below 1), else that of the tensor that cannot be
+    made (one negative), else the sizes, 0 included."""
+    if torch_version() >= META_CONV_OUTPUT_CHECK_SINCE and all(size < 1 for size in sizes):
+        return (
+            f"RuntimeError: Given input size per channel: {list(dims)}. "
+            f"Calculated output size per channel: {list(sizes)}. Output size is too small"
+        )
+    negative = [size for size in sizes if size < 0]
+    if negative:
+        shape = [batch, channels, *sizes]
+        return (
+            f"RuntimeError: Trying to create tensor with negative dimension {negative[0]}: {shape}"
+        )
+    return tuple(sizes)
+
+
 @pytest.mark.claim("layers.conv.output-size")
 @pytest.mark.devices("meta")
 @given(drawn=conv_settings())
@@ -168,12 +205,21 @@ def test_conv_output_size_is_the_formula_per_dim(device, drawn):
     call = f"F.conv2d(x of {tuple(x.shape)}, weight of (1, 1, {kh}, {kw}), **{options})"
     names = ("n", "kernel_size", "stride", "padding", "dilation")
     expected = reference_outcome(conv_output_size, *(sizes[name] for name in names))
+    unchecked = tuple(
+        unchecked_output_size(*args) for args in zip(*(sizes[name] for name in names), strict=True)
+    )
     got = torch_outcome(lambda: F.conv2d(x, torch.empty(1, 1, kh, kw, device=device), **options))
+    if isinstance(expected, tuple):
+        assert unchecked == expected, f"the unchecked formula {unchecked}, the reference {expected}"
+    elif torch_version() < META_CONV_KERNEL_CHECK_SINCE:
+        expected = meta_outcome_without_the_kernel_check((height, width), unchecked)
+        assert got == expected, f"{call} gives {got}, meta before the kernel check {expected}"
+        return
     assert_same_outcome(
         got,
         expected,
         f"{call} gives {got}, the formula {expected}",
-        [("larger than padded input", "Kernel size can't be greater than actual input size")],
+        [("larger than padded input", KERNEL_TOO_LARGE)],
     )
 
 
@@ -191,8 +237,15 @@ def test_the_notes_formula_is_not_an_integer_without_the_floor():
 def test_a_kernel_larger_than_the_padded_input_raises(device, n, padding, extra):
     kernel = n + 2 * padding + extra
     x = torch.zeros(1, 1, n, n, device=device)
-    with pytest.raises(RuntimeError, match="Kernel size can't be greater than actual input size"):
-        F.conv2d(x, torch.zeros(1, 1, kernel, kernel, device=device), padding=padding)
+    weight = torch.zeros(1, 1, kernel, kernel, device=device)
+    got = torch_outcome(lambda: F.conv2d(x, weight, padding=padding))
+    if device == "meta" and torch_version() < META_CONV_KERNEL_CHECK_SINCE:
+        # The formula gives 1 - extra: an empty (0, 0) output for extra 1, else negative sizes.
+        size = unchecked_output_size(n, kernel, padding=padding)
+        assert size == 1 - extra
+        assert got == meta_outcome_without_the_kernel_check((n, n), (size, size))
+    else:
+        assert KERNEL_TOO_LARGE in str(got), f"a {kernel}-wide kernel on {n} + 2 * {padding}: {got}"
     with pytest.raises(ValueError, match="larger than padded input"):
         conv_output_size(n, kernel, padding=padding)
 
@@ -202,8 +255,14 @@ def test_a_kernel_larger_than_the_padded_input_raises(device, n, padding, extra)
 def test_a_dilated_kernel_counts_with_its_spread(device):
     # A 3x3 kernel with dilation 3 spans 3 * (3 - 1) + 1 = 7 pixels: too wide for 5 + 2 * 0.
     x, weight = torch.zeros(1, 1, 5, 5, device=device), torch.zeros(1, 1, 3, 3, device=device)
-    with pytest.raises(RuntimeError, match=r"padded input size per channel: \(5 x 5\)"):
-        F.conv2d(x, weight, dilation=3)
+    got = torch_outcome(lambda: F.conv2d(x, weight, dilation=3))
+    if device == "meta" and torch_version() < META_CONV_KERNEL_CHECK_SINCE:
+        assert unchecked_output_size(5, 3, dilation=3) == -1
+        assert got == meta_outcome_without_the_kernel_check((5, 5), (-1, -1))
+    else:
+        assert re.search(
+            r"padded input size per channel: \(5 x 5\)\. Kernel size: \(7 x 7\)", str(got)
+        )
     assert tuple(F.conv2d(x, weight, dilation=2).shape) == (1, 1, 1, 1)
 
 
