@@ -102,11 +102,30 @@ def judge(claim: dict, releases: list[Release]) -> tuple[str, str] | None:
     if stated:
         broken = any("failed" in row.values() for row in rows)
         held = all("passed" in row.values() for row in rows)
-        state = (
-            "broken" if broken else "held on both sides" if held else "not held on every release"
-        )
+        state = "broken" if broken else "held on every side" if held else "not held everywhere"
+        missing = sides_not_run(stated, releases)
+        if missing:
+            state += "; no release ran " + ", ".join(missing)
         return "change", f"{names}: {state}"
     return None
+
+
+def sides_not_run(changes: list[dict], releases: list[Release]) -> list[str]:
+    """The stretches between a claim's changes (`torch 2.10 to 2.11`) that no release fell in:
+    a side of a change that the matrix did not prove."""
+    missing = []
+    for package in dict.fromkeys(change["package"] for change in changes):
+        starts = sorted({release(c["release"]) for c in changes if c["package"] == package})
+        ran = {r.version(package) for r in releases}
+        for start, end in zip(starts, [*starts[1:], None], strict=True):
+            if not any(v is not None and start <= v and (end is None or v < end) for v in ran):
+                stretch = f"{package} {_dotted(start)}" + (f" to {_dotted(end)}" if end else " on")
+                missing.append(stretch)
+    return missing
+
+
+def _dotted(version: tuple[int, int]) -> str:
+    return "{}.{}".format(*version)
 
 
 def matrix_data(releases: list[Release]) -> dict:

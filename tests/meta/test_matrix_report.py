@@ -119,7 +119,7 @@ def test_an_outcome_that_differs_where_the_spec_names_no_change_is_unpredicted(t
         "not predicted: the spec names no change at 2.11.0 → 2.15.0"
     )
     assert claims["demo.a.changed"]["differs"] == "change"
-    assert claims["demo.a.changed"]["note"] == "torch 2.12: held on both sides"
+    assert claims["demo.a.changed"]["note"] == "torch 2.12: held on every side"
     assert claims["demo.a.same"]["differs"] is None
     assert [claim["id"] for claim in data["claims"]] == [
         "demo.a.moved",
@@ -171,3 +171,15 @@ def test_the_command_writes_both_files_and_fails_when_a_claim_broke(tmp_path, ca
     new.write_text(json.dumps(report("2.15.0", moved=HELD)))
     old.write_text(json.dumps(report("2.12.0", moved=HELD)))
     assert main([str(old), str(new), "--out", str(tmp_path / "out")]) == 0
+
+
+def test_a_stretch_between_two_changes_that_no_release_ran_is_named(tmp_path):
+    changes = [CHANGE | {"release": "2.10"}, CHANGE | {"release": "2.11"}]
+    found = releases(
+        report("2.9.0", changed=HELD), report("2.15.0", changed=HELD), tmp_path=tmp_path
+    )
+    for r in found:
+        r.report["claims"][0]["changes"] = changes
+    assert by_id(matrix_data(found))["demo.a.changed"]["note"] == (
+        "torch 2.10, torch 2.11: held on every side; no release ran torch 2.10 to 2.11"
+    )
