@@ -48,7 +48,9 @@ class Pair:
 # torchvision built for it; the floor runs at NumPy's floor too. torch wheels before 2.3 were
 # built against NumPy 1.x and cannot load NumPy 2, and NumPy >= 2.3 breaks torch < 2.9 on NumPy
 # bool scalars (spec/numpy.md), so the older pairs take the NumPy of their day, except the one
-# pair that runs the breaking pairing, as pip would install it.
+# pair that runs the breaking pairing, as pip would install it. The matrix runs the pairs with a
+# reason: together they hold a release on each side of every change the spec names (the matrix
+# report names a stretch between two changes that no pair ran).
 RELEASES = (
     Pair(
         "2.1.2",
@@ -58,14 +60,14 @@ RELEASES = (
         unpinned=("matplotlib",),  # 3.11 needs NumPy 1.25
     ),
     Pair("2.2.2", "0.17.2", "numpy<2"),
-    Pair("2.3.1", "0.18.1", "numpy<2.3"),
-    Pair("2.4.1", "0.19.1", "numpy<2.3"),
-    Pair("2.5.1", "0.20.1", "numpy<2.3"),
+    Pair("2.3.1", "0.18.1", "numpy<2.3", "DistNetworkError (2.2) before the libuv TCPStore (2.4)"),
+    Pair("2.4.1", "0.19.1", "numpy<2.3", "add_safe_globals (2.4) before safe_globals (2.5)"),
+    Pair("2.5.1", "0.20.1", "numpy<2.3", "torch.load's errors unwrapped (2.5), before 2.6"),
     Pair("2.6.0", "0.21.0", "numpy<2.3", "torch.load's weights_only became True"),
     Pair("2.7.1", "0.22.1", "numpy<2.3"),
     Pair("2.8.0", "0.23.0", "numpy>=2.3", "the last torch that NumPy >= 2.3 breaks"),
     Pair("2.9.1", "0.24.1", "numpy"),
-    Pair("2.10.0", "0.25.0", "numpy"),
+    Pair("2.10.0", "0.25.0", "numpy", "the one release whose TensorDataset checks no sizes"),
     Pair("2.11.0", "0.26.0", "numpy", "what the GPU machine has"),
     Pair("2.12.1", "0.27.1", "numpy"),
     Pair("2.13.0", "0.28.0", "numpy"),
