@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from tests.harness.claims import Change, parse_claims
 from tests.harness.matrix_report import load_releases, main, matrix_data, matrix_markdown
+from tests.harness.versions import release
 
 SPEC = """\
 ### `demo.a.one` — subtraction refuses bools
@@ -183,3 +185,37 @@ def test_a_stretch_between_two_changes_that_no_release_ran_is_named(tmp_path):
     assert by_id(matrix_data(found))["demo.a.changed"]["note"] == (
         "torch 2.10, torch 2.11: held on every side; no release ran torch 2.10 to 2.11"
     )
+
+
+# The table of pairs -----------------------------------------------------------------------------
+
+ROOT = Path(__file__).parents[2]
+
+
+def noxfile_pairs() -> list[tuple[str, ...]]:
+    """The Pair(...) rows of noxfile.py, read without importing nox: (torch, vision, numpy, why)."""
+    import ast
+
+    tree = ast.parse((ROOT / "noxfile.py").read_text(encoding="utf-8"))
+    return [
+        tuple(ast.literal_eval(argument) for argument in node.args)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Pair"
+    ]
+
+
+def test_the_noxfile_has_every_minor_release_from_the_floor_to_the_pin():
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    pins = (ROOT / "constraints.txt").read_text(encoding="utf-8")
+    floor = release(re.search(r'"torch>=([\d.]+)"', pyproject)[1])
+    pin = release(re.search(r"^torch==([\d.]+)$", pins, re.MULTILINE)[1])
+    torches = [release(pair[0]) for pair in noxfile_pairs()]
+    assert floor[0] == pin[0] == 2
+    assert torches == [(2, minor) for minor in range(floor[1], pin[1] + 1)]
+
+
+def test_the_readme_shows_the_pairs_the_matrix_runs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = [f"| {t} | {v} | `{n}` | {why} |" for t, v, n, *why in noxfile_pairs() for why in why]
+    table = readme.split("| torch | torchvision | NumPy | why the matrix runs it |")[1]
+    assert table.split("\n\n")[0].strip().splitlines()[1:] == rows
