@@ -177,10 +177,27 @@ def test_as_tensor_copies_a_list_of_arrays(array):
 
 
 @pytest.mark.claim("numpy.as_tensor.copies-otherwise")
-@pytest.mark.skipif(not hasattr(torch, "uint64"), reason="torch before 2.3 has no uint64")
 def test_as_tensor_refuses_a_list_of_uint64_arrays():
-    with pytest.raises(TypeError, match="an integer is required"):
+    refusal = "an integer is required" if torch_version() >= (2, 3) else NO_WIDE_UNSIGNED
+    with pytest.raises(TypeError, match=refusal.format(name="uint64")):
         torch.as_tensor([np.zeros(2, dtype=np.uint64)])
+
+
+NO_WIDE_UNSIGNED = "can't convert np.ndarray of type numpy.{name}"
+
+
+@pytest.mark.claim("numpy.from_numpy.shares-memory")
+@pytest.mark.parametrize("name", ["uint16", "uint32", "uint64"])
+def test_wide_unsigned_arrays_share_memory_from_torch_2_3(name):
+    array = np.arange(3, dtype=name)
+    if torch_version() < (2, 3):
+        assert not hasattr(torch, name), f"torch {torch.__version__} has {name}"
+        with pytest.raises(TypeError, match=NO_WIDE_UNSIGNED.format(name=name)):
+            torch.from_numpy(array)
+        return
+    tensor = torch.from_numpy(array)
+    assert tensor.dtype == getattr(torch, name), f"torch.from_numpy(<{name} array>)"
+    assert shares_memory(array, tensor), f"torch.from_numpy(<{name} array>)"
 
 
 @pytest.mark.claim("numpy.as_tensor.copies-otherwise")
