@@ -9,7 +9,8 @@ Row `i` of the Jacobian is output element `i` (flattened), column `j` input elem
     jvp(f, x, v) = J v     (the change of `f(x)` along `v`, what forward-mode AD computes)
 
 with `v` shaped like `f(x)` for `vjp` and like `x` for `jvp`; the result is shaped like `x` and
-like `f(x)` respectively. `f` takes and returns NumPy arrays (or anything `np.asarray` accepts).
+like `f(x)` respectively. `f` takes and returns NumPy arrays (or anything `np.asarray` accepts);
+`eps` is a Python or NumPy real number.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
+from reference.arguments import as_float
 
 Function = Callable[[np.ndarray], object]
 
@@ -41,10 +44,10 @@ def numerical_jacobian(f: Function, x: object, eps: float = 1e-6) -> np.ndarray:
     """The Jacobian of `f` at `x`, shape `(f(x).size, x.size)`, by central differences."""
     f = _checked_function(f)
     x = _as_float64(x, "x")
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)):
-        raise TypeError(f"eps must be a float, not {type(eps).__name__}")
-    if not (0 < eps < 1):
+    step_size = as_float(eps, "eps")
+    if not (0 < step_size < 1):
         raise ValueError(f"eps {eps} must lie strictly between 0 and 1")
+    eps = step_size
     outputs = _as_float64(f(x.copy()), "f(x)").size
     jacobian = np.zeros((outputs, x.size), dtype=np.float64)
     for j in range(x.size):

@@ -5,12 +5,16 @@ them once for each). `conv2d` and `max_pool2d` take arrays laid out as torch lay
 `x` of shape `[N, C, H, W]` and `weight` of shape `[out_channels, in_channels / groups, kh, kw]`,
 and loop over output positions, so that each output element is visibly "the window times the
 kernel, summed" or "the window's maximum". Sizes given as an int apply to both dims; a pair is
-`(height, width)`. Bad arguments raise `ValueError` naming the argument and the rule.
+`(height, width)`. A size is a Python or NumPy int, a pair a tuple, a list or a 1-d integer
+array (see `reference.arguments`). Bad arguments raise `ValueError` naming the argument and the
+rule, or `TypeError` for a wrong type (a float or a bool where an int is meant).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from reference.arguments import as_bool, as_int, as_int_or_int_tuple
 
 
 def conv_output_size(
@@ -23,7 +27,8 @@ def conv_output_size(
     starts at offsets 0, stride, 2 * stride, ... of the padded input and must fit inside it.
     With `dilation=1` this is the tutorial formula `(n - f + 2p) / s + 1`, divided with floor.
     """
-    span = _window_span(n, kernel_size, stride, padding, dilation)
+    n, kernel_size, stride, padding, dilation = _sizes(n, kernel_size, stride, padding, dilation)
+    span = dilation * (kernel_size - 1) + 1
     padded = n + 2 * padding
     if span > padded:
         raise ValueError(
@@ -50,7 +55,9 @@ def pool_output_size(
     dropped.
     """
     stride = kernel_size if stride is None else stride
-    span = _window_span(n, kernel_size, stride, padding, dilation)
+    n, kernel_size, stride, padding, dilation = _sizes(n, kernel_size, stride, padding, dilation)
+    ceil_mode = as_bool(ceil_mode, "ceil_mode")
+    span = dilation * (kernel_size - 1) + 1
     if padding > kernel_size // 2:
         raise ValueError(f"padding {padding} is more than half of kernel_size {kernel_size}")
     room = n + 2 * padding - span
@@ -85,7 +92,7 @@ def conv2d(
         raise ValueError(f"x must have 4 dims [N, C, H, W], got shape {x.shape}")
     if weight.ndim != 4:
         raise ValueError(f"weight must have 4 dims [out, in/groups, kh, kw], got {weight.shape}")
-    _check_positive(groups, "groups")
+    groups = as_int(groups, "groups", minimum=1)
     batch, channels, height, width = x.shape
     out_channels, group_channels, kh, kw = weight.shape
     if channels % groups or out_channels % groups:
@@ -171,36 +178,29 @@ def avg_pool2d(
 
 
 def _pair(value: int | tuple[int, int], name: str) -> tuple[int, int]:
-    if isinstance(value, int):
-        return value, value
     try:
-        value = tuple(value)
+        pair = as_int_or_int_tuple(value, name)
     except TypeError:
         raise TypeError(f"{name} must be an int or a pair (height, width), got {value!r}") from None
-    if len(value) != 2:
+    if isinstance(pair, int):
+        return pair, pair
+    if len(pair) != 2:
         raise ValueError(f"{name} must be an int or a pair (height, width), got {value}")
-    return value
+    return pair
 
 
-def _window_span(n: int, kernel_size: int, stride: int, padding: int, dilation: int) -> int:
-    """The elements a window spreads over, `dilation * (kernel_size - 1) + 1`, once every
-    argument is checked: the sizes, stride and dilation positive ints, the padding non-negative."""
-    _check_positive(n, "n")
-    _check_positive(kernel_size, "kernel_size")
-    _check_positive(stride, "stride")
-    _check_positive(dilation, "dilation")
-    _check_non_negative(padding, "padding")
-    return dilation * (kernel_size - 1) + 1
-
-
-def _check_positive(value: int, name: str) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-
-
-def _check_non_negative(value: int, name: str) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"{name} must be a non-negative int, got {value!r}")
+def _sizes(
+    n: int, kernel_size: int, stride: int, padding: int, dilation: int
+) -> tuple[int, int, int, int, int]:
+    """The arguments of one dim as Python ints, once checked: the length, kernel size, stride
+    and dilation positive, the padding non-negative."""
+    return (
+        as_int(n, "n", minimum=1),
+        as_int(kernel_size, "kernel_size", minimum=1),
+        as_int(stride, "stride", minimum=1),
+        as_int(padding, "padding", minimum=0),
+        as_int(dilation, "dilation", minimum=1),
+    )
 
 
 __all__ = ["avg_pool2d", "conv2d", "conv_output_size", "max_pool2d", "pool_output_size"]

@@ -20,6 +20,8 @@ import struct
 
 import numpy as np
 
+from reference.arguments import as_bool, as_int, as_int_list, is_int
+
 IDX_TYPE_CODES = {
     np.dtype(np.uint8): 0x08,
     np.dtype(np.int8): 0x09,
@@ -31,20 +33,11 @@ IDX_TYPE_CODES = {
 CIFAR_SIDE = 32
 
 
-def _check_count(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} {value} must be at least {minimum}")
-    return int(value)
-
-
 def num_batches(n: int, batch_size: int, drop_last: bool = False) -> int:
     """Batches in one epoch over `n` samples: ceil(n / batch_size), or floor with `drop_last`."""
-    n = _check_count("n", n, 0)
-    batch_size = _check_count("batch_size", batch_size, 1)
-    if not isinstance(drop_last, bool):
-        raise TypeError(f"drop_last must be a bool, not {type(drop_last).__name__}")
+    n = as_int(n, "n", minimum=0)
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
+    drop_last = as_bool(drop_last, "drop_last")
     full, rest = divmod(n, batch_size)
     return full + (1 if rest and not drop_last else 0)
 
@@ -52,6 +45,7 @@ def num_batches(n: int, batch_size: int, drop_last: bool = False) -> int:
 def batch_bounds(n: int, batch_size: int, drop_last: bool = False) -> list[tuple[int, int]]:
     """(start, stop) of each batch of an unshuffled epoch: the samples it holds, in order."""
     count = num_batches(n, batch_size, drop_last)
+    n, batch_size = int(n), int(batch_size)
     return [(i * batch_size, min((i + 1) * batch_size, n)) for i in range(count)]
 
 
@@ -91,22 +85,24 @@ def read_idx(data: bytes) -> np.ndarray:
 
 def cifar_batch(images_hwc: np.ndarray, labels: list[int], name: str = "batch") -> dict:
     """The dictionary one CIFAR-10 batch file pickles, for N uint8 images of 32x32x3 (HWC), with
-    Python 2's byte strings as bytes: keys b"batch_label", b"labels", b"data", b"filenames"."""
+    Python 2's byte strings as bytes: keys b"batch_label", b"labels", b"data", b"filenames".
+    `labels` is a list, a tuple or a 1-d integer array; the dictionary holds them as Python ints."""
     images_hwc = np.asarray(images_hwc)
+    labels = as_int_list(labels, "labels")
     expected = (len(labels), CIFAR_SIDE, CIFAR_SIDE, 3)
     if images_hwc.dtype != np.uint8 or images_hwc.shape != expected:
         raise ValueError(
             f"images_hwc is {images_hwc.dtype} of shape {images_hwc.shape}; "
             f"CIFAR-10 needs uint8 of shape {expected} (one image per label)"
         )
-    if not all(isinstance(label, int) and 0 <= label < 10 for label in labels):
+    if not all(0 <= label < 10 for label in labels):
         raise ValueError(f"labels {labels} must be ints in 0..9")
     if not isinstance(name, str):
         raise TypeError(f"name must be a str, not {type(name).__name__}")
     rows = images_hwc.transpose(0, 3, 1, 2).reshape(len(labels), 3 * CIFAR_SIDE * CIFAR_SIDE)
     return {
         b"batch_label": name.encode("latin1"),
-        b"labels": list(labels),
+        b"labels": labels,
         b"data": np.ascontiguousarray(rows),
         b"filenames": [f"{name}_{index}.png".encode("latin1") for index in range(len(labels))],
     }
@@ -116,7 +112,8 @@ def python2_pickle(value: object) -> bytes:
     """`value` as Python 2's `cPickle.dumps(value, 2)` wrote it (without the memo, which changes
     nothing read back): bytes are Python 2 `str` (SHORT_BINSTRING, BINSTRING), and a 2-d uint8
     array is `numpy.core.multiarray._reconstruct` plus a state whose raw data is such a string.
-    Takes dicts, lists, bytes, ints in 0..2**31-1, None and 2-d uint8 arrays."""
+    Takes dicts, lists, bytes, ints in 0..2**31-1 (Python's or NumPy's), None and 2-d uint8
+    arrays."""
     out = bytearray(pickle.PROTO + bytes([2]))
     _save_python2(out, value)
     return bytes(out + pickle.STOP)
@@ -125,9 +122,10 @@ def python2_pickle(value: object) -> bytes:
 def _save_python2(out: bytearray, value: object) -> None:
     if value is None:
         out += pickle.NONE
-    elif isinstance(value, bool):
+    elif isinstance(value, (bool, np.bool_)):
         raise TypeError("value holds a bool; python2_pickle writes no bools")
-    elif isinstance(value, int) and 0 <= value < 2**31:
+    elif is_int(value) and not isinstance(value, np.ndarray) and 0 <= value < 2**31:
+        value = int(value)
         if value < 256:
             out += pickle.BININT1 + bytes([value])
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from reference.arguments import as_int, is_int
+
 # Every NumPy dtype that torch also has (uint16/32/64 only since torch 2.3), named alike in both.
 SHARED_DTYPE_NAMES = (
     "bool",
@@ -28,24 +30,26 @@ def default_integer_dtype(
 
     Before NumPy 2.0 the default integer was the C `long`: 32 bits on Windows whatever the
     pointer size (LLP64), the pointer's size elsewhere. NumPy 2.0 made it `intp`, the pointer's
-    size, on every platform.
+    size, on every platform. The version's parts and `pointer_bits` may be Python or NumPy ints.
     """
     if not (
         isinstance(numpy_version, tuple)
         and len(numpy_version) >= 2
-        and all(isinstance(part, int) for part in numpy_version)
+        and all(is_int(part) for part in numpy_version)
     ):
         raise TypeError(
             f"numpy_version must be a (major, minor) tuple of ints, not {numpy_version!r}"
         )
+    version = tuple(int(part) for part in numpy_version[:2])
     if not isinstance(system, str) or not system:
         raise TypeError(
             f"system must be a platform name such as 'Linux' or 'Windows', not {system!r}"
         )
-    if pointer_bits not in (32, 64):
-        raise ValueError(f"pointer_bits must be 32 or 64, not {pointer_bits!r}")
-    c_long_bits = 32 if system == "Windows" else pointer_bits
-    bits = pointer_bits if numpy_version[:2] >= (2, 0) else c_long_bits
+    pointer = as_int(pointer_bits, "pointer_bits")
+    if pointer not in (32, 64):
+        raise ValueError(f"pointer_bits must be 32 or 64, not {pointer}")
+    c_long_bits = 32 if system == "Windows" else pointer
+    bits = pointer if version >= (2, 0) else c_long_bits
     return f"int{bits}"
 
 

@@ -4,18 +4,23 @@ and fraction of correct predictions, and the confusion matrix.
 The confusion matrix follows the usual convention (scikit-learn's, torchmetrics'): row = the
 true label, column = the predicted class, so `matrix[i][j]` counts samples of class `i` that
 were predicted as `j`; the diagonal holds the correct ones.
+
+Labels and predictions are lists or tuples of Python or NumPy ints, or 1-d integer arrays (what
+`preds.argmax(1).numpy()` gives); scores are rows of real numbers, or a 2-d array.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
+from reference.arguments import as_int, as_int_list, as_real_array, type_name
+
 
 def _classes(name: str, values: Sequence[int], num_classes: int | None = None) -> list[int]:
-    values = list(values)
+    values = as_int_list(values, name)
     for value in values:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must hold ints, not {type(value).__name__} ({value!r})")
         if value < 0 or (num_classes is not None and value >= num_classes):
             bound = f"[0, {num_classes})" if num_classes is not None else "non-negative"
             raise ValueError(f"{name} holds {value}, outside {bound}")
@@ -32,9 +37,16 @@ def _pair(labels, predicted, num_classes=None) -> tuple[list[int], list[int]]:
 
 def predicted_classes(scores: Sequence[Sequence[float]]) -> list[int]:
     """The index of the first largest score of each row (a NaN counts as the largest)."""
+    if isinstance(scores, np.ndarray) and scores.ndim != 2:
+        raise ValueError(f"scores must be 2-d (one row per sample), not of shape {scores.shape}")
+    if not isinstance(scores, np.ndarray | Sequence) or isinstance(scores, str | bytes):
+        raise TypeError(f"scores must be a sequence of rows, not {type_name(scores)}")
     result = []
     for row_number, row in enumerate(scores):
-        row = list(row)
+        row = as_real_array(row, f"scores row {row_number}")
+        if row.ndim != 1:
+            raise ValueError(f"scores row {row_number} must be 1-d, not of shape {row.shape}")
+        row = row.tolist()
         if not row:
             raise ValueError(f"scores row {row_number} is empty: it has no largest score")
         best = 0
@@ -66,10 +78,7 @@ def confusion_matrix(
     labels: Sequence[int], predicted: Sequence[int], num_classes: int
 ) -> list[list[int]]:
     """`num_classes` x `num_classes` counts: row = true label, column = predicted class."""
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int):
-        raise TypeError(f"num_classes must be an int, not {type(num_classes).__name__}")
-    if num_classes < 1:
-        raise ValueError(f"num_classes {num_classes} must be at least 1")
+    num_classes = as_int(num_classes, "num_classes", minimum=1)
     labels, predicted = _pair(labels, predicted, num_classes)
     matrix = [[0] * num_classes for _ in range(num_classes)]
     for label, guess in zip(labels, predicted, strict=True):

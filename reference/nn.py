@@ -16,7 +16,8 @@ Losses return a Python float. The formulas:
   batch (and the extra dims `d1, ...`).
 - `mse_loss(a, b) = mean((a - b)^2)` over all elements.
 
-Bad arguments raise `ValueError` or `TypeError` naming the argument and the rule.
+Arrays are anything `np.asarray` takes (lists, NumPy arrays and scalars), numbers Python or
+NumPy ones. Bad arguments raise `ValueError` or `TypeError` naming the argument and the rule.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import math
 
 import numpy as np
 
+from reference.arguments import as_float, as_real_array
 from reference.shapes import normalize_dim
 
 __all__ = [
@@ -42,7 +44,7 @@ __all__ = [
 
 def linear(x, weight, bias=None) -> np.ndarray:
     """`x @ weight.T + bias` over any leading shape of `x`: `[..., in] -> [..., out]`."""
-    x_array, w_array = _as_real(x, "x"), _as_real(weight, "weight")
+    x_array, w_array = as_real_array(x, "x"), as_real_array(weight, "weight")
     if w_array.ndim != 2:
         raise ValueError(f"weight must be 2-d [out_features, in_features], not {w_array.shape}")
     if x_array.ndim < 1:
@@ -56,7 +58,7 @@ def linear(x, weight, bias=None) -> np.ndarray:
     arrays = [x_array, w_array]
     y = x_array.astype(np.float64) @ w_array.astype(np.float64).T
     if bias is not None:
-        b_array = _as_real(bias, "bias")
+        b_array = as_real_array(bias, "bias")
         if b_array.shape != (out_features,):
             raise ValueError(
                 f"bias must have shape ({out_features},) to match weight's out_features, "
@@ -69,7 +71,7 @@ def linear(x, weight, bias=None) -> np.ndarray:
 
 def relu(x) -> np.ndarray:
     """`max(x, 0)` elementwise; NaN stays NaN."""
-    array = _as_real(x, "x")
+    array = as_real_array(x, "x")
     values = array.astype(np.float64)
     return _cast(np.where(values > 0, values, np.where(np.isnan(values), values, 0.0)), array)
 
@@ -77,7 +79,7 @@ def relu(x) -> np.ndarray:
 def sigmoid(x) -> np.ndarray:
     """`1 / (1 + exp(-x))`, written as `exp(x) / (1 + exp(x))` for negative `x` so that no
     `exp` overflows."""
-    array = _as_real(x, "x")
+    array = as_real_array(x, "x")
     values = array.astype(np.float64)
     e = np.exp(-np.abs(values))  # in [0, 1]: never overflows
     return _cast(np.where(values >= 0, 1.0 / (1.0 + e), e / (1.0 + e)), array)
@@ -85,18 +87,17 @@ def sigmoid(x) -> np.ndarray:
 
 def tanh(x) -> np.ndarray:
     """`(exp(x) - exp(-x)) / (exp(x) + exp(-x))`, via NumPy's `tanh`."""
-    array = _as_real(x, "x")
+    array = as_real_array(x, "x")
     return _cast(np.tanh(array.astype(np.float64)), array)
 
 
 def softplus(x, beta=1, threshold=20) -> np.ndarray:
     """`log(1 + exp(beta * x)) / beta`; where `beta * x > threshold`, `x` itself (as torch
     does: there the two differ by less than `exp(-threshold) / beta`)."""
-    array = _as_real(x, "x")
-    beta = _real_number(beta, "beta")
-    threshold = _real_number(threshold, "threshold")
+    array = as_real_array(x, "x")
+    beta, threshold = as_float(beta, "beta"), as_float(threshold, "threshold")
     if not beta > 0:
-        raise ValueError(f"beta must be positive, not {beta}")
+        raise ValueError(f"beta must be positive, not {beta:g}")
     values = array.astype(np.float64)
     with np.errstate(over="ignore"):  # beta * x may overflow to inf: above threshold, x itself
         scaled = beta * values
@@ -107,7 +108,7 @@ def softplus(x, beta=1, threshold=20) -> np.ndarray:
 
 def softmax(x, dim) -> np.ndarray:
     """`exp(x - max) / sum(exp(x - max))` along `dim`: non-negative, summing to 1 along `dim`."""
-    array = _as_real(x, "x")
+    array = as_real_array(x, "x")
     axis = normalize_dim(dim, array.ndim)
     values = array.astype(np.float64)
     if array.ndim == 0:
@@ -121,7 +122,7 @@ def softmax(x, dim) -> np.ndarray:
 def log_softmax(x, dim) -> np.ndarray:
     """`x - max - log(sum(exp(x - max)))` along `dim`: the log of `softmax`, without ever
     taking the log of an underflowed 0."""
-    array = _as_real(x, "x")
+    array = as_real_array(x, "x")
     axis = normalize_dim(dim, array.ndim)
     values = array.astype(np.float64)
     if array.ndim == 0:
@@ -136,7 +137,7 @@ def cross_entropy(logits, target) -> float:
     """The mean cross-entropy of raw scores `logits` (class dim 1, or 0 for 1-d logits) against
     `target`: integer class indices (one per sample and position), or floating class
     probabilities of the logits' own shape. An empty batch gives NaN, as a mean of nothing."""
-    scores = _as_real(logits, "logits")
+    scores = as_real_array(logits, "logits")
     if scores.ndim < 1:
         raise ValueError("logits must have at least 1 dim (the classes), not 0")
     class_dim = 0 if scores.ndim == 1 else 1
@@ -173,7 +174,7 @@ def cross_entropy(logits, target) -> float:
 
 def mse_loss(a, b) -> float:
     """`mean((a - b) ** 2)` over all elements; `a` and `b` must have the same shape."""
-    first, second = _as_real(a, "a"), _as_real(b, "b")
+    first, second = as_real_array(a, "a"), as_real_array(b, "b")
     if first.shape != second.shape:
         raise ValueError(f"a {first.shape} and b {second.shape} must have the same shape")
     return _mean((first.astype(np.float64) - second.astype(np.float64)) ** 2)
@@ -183,21 +184,6 @@ def _mean(values: np.ndarray) -> float:
     if values.size == 0:
         return math.nan
     return float(np.mean(values))
-
-
-def _as_real(value, name: str) -> np.ndarray:
-    array = np.asarray(value)
-    if array.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must hold real numbers, not {array.dtype}")
-    return array
-
-
-def _real_number(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, not {type(value).__name__}")
-    if math.isnan(value):
-        raise ValueError(f"{name} must not be NaN")
-    return float(value)
 
 
 def _cast(values: np.ndarray, *inputs: np.ndarray) -> np.ndarray:

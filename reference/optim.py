@@ -7,6 +7,8 @@ without changing its inputs. Hyperparameters are keyword arguments with torch's 
 `maximize=True` negates the gradient before anything else, as the documentation's SGD and Adam
 pseudo-code shows (and as Adagrad's and RMSprop's `maximize` argument is documented). The
 state holds what the rule remembers between steps: a step count and running averages.
+`params` and `grads` are anything `np.asarray` takes; hyperparameters Python or NumPy numbers
+(`np.float32(0.1)`), flags Python or NumPy bools.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import math
 
 import numpy as np
 
+from reference.arguments import as_bool, as_float, as_real_array
+
 
 def _inputs(params, grads, state) -> tuple[np.ndarray, np.ndarray, dict]:
     """float64 copies of `params` and `grads` (of one shape) and a copy of `state`."""
-    params = np.array(params, dtype=np.float64)
-    grads = np.array(grads, dtype=np.float64)
+    params = as_real_array(params, "params").astype(np.float64)
+    grads = as_real_array(grads, "grads").astype(np.float64)
     if params.shape != grads.shape:
         raise ValueError(f"grads shape {grads.shape} differs from params shape {params.shape}")
     if not isinstance(state, dict):
@@ -27,20 +31,23 @@ def _inputs(params, grads, state) -> tuple[np.ndarray, np.ndarray, dict]:
     return params, grads, dict(state)
 
 
-def _check(name: str, value: float, low: float, high: float = math.inf, *, open_high=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
-    too_high = value >= high if open_high else value > high
-    if not value >= low or too_high:
+def _check(
+    name: str, value: float, low: float, high: float = math.inf, *, open_high=False
+) -> float:
+    """`value` as a Python float, checked to lie in [low, high] (or [low, high))."""
+    number = as_float(value, name)
+    too_high = number >= high if open_high else number > high
+    if not number >= low or too_high:
         bracket = ")" if open_high else "]"
         raise ValueError(f"{name} {value} is outside [{low}, {high}{bracket}")
+    return number
 
 
 def _gradient(params, grads, maximize, weight_decay) -> np.ndarray:
     """The g every rule starts from: the gradient (negated first when maximize is set), plus
     weight_decay * params."""
-    if not isinstance(maximize, bool):
-        raise TypeError(f"maximize must be a bool, not {type(maximize).__name__}")
+    maximize = as_bool(maximize, "maximize")
+    weight_decay = _check("weight_decay", weight_decay, 0.0)
     return (-grads if maximize else grads) + weight_decay * params
 
 
@@ -61,9 +68,10 @@ def sgd_step(
     g + momentum * b with nesterov; p <- p - lr * direction. Nesterov needs momentum > 0 and
     dampening == 0."""
     params, grads, state = _inputs(params, grads, state)
-    _check("lr", lr, 0.0)
-    _check("momentum", momentum, 0.0)
-    _check("dampening", dampening, 0.0, 1.0)
+    lr = _check("lr", lr, 0.0)
+    momentum = _check("momentum", momentum, 0.0)
+    dampening = _check("dampening", dampening, 0.0, 1.0)
+    nesterov = as_bool(nesterov, "nesterov")
     if nesterov and (momentum <= 0 or dampening != 0):
         raise ValueError(
             f"nesterov needs momentum > 0 and dampening == 0, got momentum {momentum} "
@@ -97,10 +105,10 @@ def adagrad_step(
     the sum of squares s (starting at initial_accumulator_value) grows by g**2;
     p <- p - rate * g / (sqrt(s) + eps)."""
     params, grads, state = _inputs(params, grads, state)
-    _check("lr", lr, 0.0)
-    _check("lr_decay", lr_decay, 0.0)
-    _check("initial_accumulator_value", initial_accumulator_value, 0.0)
-    _check("eps", eps, 0.0)
+    lr = _check("lr", lr, 0.0)
+    lr_decay = _check("lr_decay", lr_decay, 0.0)
+    initial_accumulator_value = _check("initial_accumulator_value", initial_accumulator_value, 0.0)
+    eps = _check("eps", eps, 0.0)
     step = state.get("step", 0) + 1
     rate = lr / (1 + (step - 1) * lr_decay)
     g = _gradient(params, grads, maximize, weight_decay)
@@ -127,10 +135,11 @@ def rmsprop_step(
     replaces v below; the step is g / (sqrt(v) + eps), taken directly (p <- p - lr * step) or
     through a buffer b <- momentum * b + step (p <- p - lr * b) when momentum > 0."""
     params, grads, state = _inputs(params, grads, state)
-    _check("lr", lr, 0.0)
-    _check("alpha", alpha, 0.0)
-    _check("eps", eps, 0.0)
-    _check("momentum", momentum, 0.0)
+    lr = _check("lr", lr, 0.0)
+    alpha = _check("alpha", alpha, 0.0)
+    eps = _check("eps", eps, 0.0)
+    momentum = _check("momentum", momentum, 0.0)
+    centered = as_bool(centered, "centered")
     zeros = np.zeros_like(params)
     g = _gradient(params, grads, maximize, weight_decay)
     square_avg = alpha * state.get("square_avg", zeros) + (1 - alpha) * g * g
@@ -164,13 +173,14 @@ def adam_step(
     amsgrad v_max <- max(v_max, v) is used in place of v; bias-corrected m_hat = m / (1 - b1**t),
     v_hat = v / (1 - b2**t); p <- p - lr * m_hat / (sqrt(v_hat) + eps)."""
     params, grads, state = _inputs(params, grads, state)
-    _check("lr", lr, 0.0)
-    if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+    lr = _check("lr", lr, 0.0)
+    pair = betas.tolist() if isinstance(betas, np.ndarray) and betas.ndim == 1 else betas
+    if not (isinstance(pair, tuple | list) and len(pair) == 2):
         raise TypeError(f"betas must be a pair (beta1, beta2), not {betas!r}")
-    beta1, beta2 = betas
-    _check("betas[0]", beta1, 0.0, 1.0, open_high=True)
-    _check("betas[1]", beta2, 0.0, 1.0, open_high=True)
-    _check("eps", eps, 0.0)
+    beta1 = _check("betas[0]", pair[0], 0.0, 1.0, open_high=True)
+    beta2 = _check("betas[1]", pair[1], 0.0, 1.0, open_high=True)
+    eps = _check("eps", eps, 0.0)
+    amsgrad = as_bool(amsgrad, "amsgrad")
     zeros = np.zeros_like(params)
     step = state.get("step", 0) + 1
     g = _gradient(params, grads, maximize, weight_decay)

@@ -12,10 +12,16 @@ Every dtype belongs to a category, ordered bool < integer < floating. The rules,
   even if the number does not fit (`int8_tensor + 1000` is `int8`).
 
 Only the dtypes of those three categories are modelled (complex, and uint16/32/64, which torch
-refuses to promote with other types, are rejected).
+refuses to promote with other types, are rejected). A NumPy integer or floating scalar
+(`np.int64(3)`, `np.float32(0.5)`) takes part as the Python number of its category, as torch
+takes it; a NumPy bool is refused (torch does not treat it as a Python bool: see `_operand`).
 """
 
 from __future__ import annotations
+
+import numpy as np
+
+from reference.arguments import is_int, type_name
 
 CATEGORIES = ("bool", "integer", "floating")
 INTEGER_BITS = {"uint8": 8, "int8": 8, "int16": 16, "int32": 32, "int64": 64}
@@ -50,7 +56,8 @@ def result_type(
     a: str | bool | int | float, b: str | bool | int | float, *, default_float: str = "float32"
 ) -> str:
     """The dtype of `a op b` for `+ - *` (and comparisons' common type), where each operand is
-    a dtype name (a tensor with at least one dimension) or a Python bool, int or float."""
+    a dtype name (a tensor with at least one dimension) or a Python bool, int or float (or a
+    NumPy integer or floating scalar, which counts as an int or a float)."""
     if not isinstance(default_float, str):
         raise TypeError(
             f"default_float must be a floating dtype name such as 'float32', "
@@ -113,12 +120,18 @@ def _operand(value: object, name: str) -> tuple[str, str]:
         return "tensor", value
     if isinstance(value, bool):
         return "number", "bool"
-    if isinstance(value, int):
+    if isinstance(value, np.bool_):
+        # torch (2.15 at least) counts a NumPy bool as a float, not as a bool: an int8 tensor
+        # plus np.True_ is float32. These rules do not model that: refuse it rather than guess.
+        raise TypeError(
+            f"{name} is a numpy.bool, which torch does not count as a bool: pass bool({name})"
+        )
+    if is_int(value) and not isinstance(value, np.ndarray):
         return "number", "integer"
-    if isinstance(value, float):
+    if isinstance(value, float | np.floating):
         return "number", "floating"
     raise TypeError(
-        f"{name} must be a dtype name or a Python bool, int or float, not {type(value).__name__}"
+        f"{name} must be a dtype name or a Python bool, int or float, not {type_name(value)}"
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from reference.arguments import as_bool, as_int_or_int_tuple, as_int_tuple
 from reference.shapes import normalize_dim
 
 
@@ -19,16 +20,15 @@ def reduce_shape(
     shape: Sequence[int], dim: int | Sequence[int] | None = None, keepdim: bool = False
 ) -> tuple[int, ...]:
     """The shape left after reducing `dim` (one dim, several, or all with None): each reduced
-    dim is dropped, or kept with size 1 when `keepdim`."""
-    shape = tuple(shape)
-    if not all(isinstance(size, int) and size >= 0 for size in shape):
-        raise ValueError(f"shape {shape} must hold non-negative int sizes")
-    if not isinstance(keepdim, bool):
-        raise TypeError(f"keepdim must be a bool, not {type(keepdim).__name__}")
-    if dim is None or dim == ():
+    dim is dropped, or kept with size 1 when `keepdim`. Shapes and dims may be Python or NumPy
+    ints (a shape a tuple, a list or a 1-d integer array), `keepdim` a Python or NumPy bool."""
+    shape = as_int_tuple(shape, "shape", minimum=0)
+    keepdim = as_bool(keepdim, "keepdim")
+    dims = () if dim is None else as_int_or_int_tuple(dim, "dim")
+    dims = (dims,) if isinstance(dims, int) else dims
+    if not dims:  # None or an empty sequence: every dim
         reduced = set(range(len(shape)))
     else:
-        dims = (dim,) if isinstance(dim, int) else tuple(dim)
         reduced = {normalize_dim(d, len(shape)) for d in dims}
         if len(reduced) != len(dims):
             raise ValueError(f"dim {dim} names a dim of {shape} more than once")

@@ -2,7 +2,10 @@
 
 Each function takes shapes as tuples of non-negative ints and dims as ints that may count from
 the end (`-1` is the last dim), and raises `ValueError` naming the argument where torch would
-refuse the input. A 0-d shape `()` accepts the dims -1 and 0, as torch does.
+refuse the input. A 0-d shape `()` accepts the dims -1 and 0, as torch does. A shape may be a
+tuple (a `torch.Size` is one), a list or a 1-d integer array, and any int a Python or a NumPy one
+(`arr.shape`, `np.array([2, 3])`, `np.int64(-1)`); a wrong type (a float or a bool where an int
+is meant) raises `TypeError`. Shapes come back as tuples of Python ints.
 """
 
 from __future__ import annotations
@@ -11,20 +14,23 @@ import itertools
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
+from reference.arguments import as_int, as_int_or_int_tuple, as_int_tuple, type_name
+
 
 def broadcast_shape(*shapes: Sequence[int]) -> tuple[int, ...]:
     """The shape of `a + b + ...`: align the shapes at their last dim; each column of sizes
     must be equal or 1 (missing sizes count as 1), and the result takes the size that is not 1."""
-    for index, shape in enumerate(shapes):
-        _check_shape(shape, f"shapes[{index}]")
+    shapes = [_as_shape(shape, f"shapes[{index}]") for index, shape in enumerate(shapes)]
     ndim = max((len(shape) for shape in shapes), default=0)
-    padded = [(1,) * (ndim - len(shape)) + tuple(shape) for shape in shapes]
+    padded = [(1,) * (ndim - len(shape)) + shape for shape in shapes]
     result = []
     for position, sizes in enumerate(zip(*padded, strict=True)):
         not_one = {size for size in sizes if size != 1}
         if len(not_one) > 1:
             raise ValueError(
-                f"shapes {[tuple(shape) for shape in shapes]} do not broadcast: "
+                f"shapes {shapes} do not broadcast: "
                 f"sizes {sorted(not_one)} meet at dim {position - ndim}"
             )
         result.append(not_one.pop() if not_one else 1)
@@ -33,9 +39,9 @@ def broadcast_shape(*shapes: Sequence[int]) -> tuple[int, ...]:
 
 def reshape_shape(shape: Sequence[int], new_shape: Sequence[int]) -> tuple[int, ...]:
     """`new_shape` with its one `-1` (if any) replaced by the size that keeps the element count."""
-    _check_shape(shape, "shape")
-    new_shape = tuple(new_shape)
-    if not all(isinstance(size, int) and size >= -1 for size in new_shape):
+    shape = _as_shape(shape, "shape")
+    new_shape = as_int_tuple(new_shape, "new_shape")
+    if not all(size >= -1 for size in new_shape):
         raise ValueError(f"new_shape {new_shape} may hold only sizes >= 0 and one -1")
     if new_shape.count(-1) > 1:
         raise ValueError(f"new_shape {new_shape} has more than one -1: only one can be inferred")
@@ -59,9 +65,10 @@ def viewable_as_flat(shape: Sequence[int], strides: Sequence[int]) -> bool:
     copying: every dim of size > 1 must step over exactly the next such dim
     (`strides[i] == strides[j] * shape[j]`). Size-1 dims never move the pointer, so they do not
     count; an empty tensor has no elements to place."""
-    _check_shape(shape, "shape")
+    shape = _as_shape(shape, "shape")
+    strides = as_int_tuple(strides, "strides")
     if len(strides) != len(shape):
-        raise ValueError(f"strides {tuple(strides)} must have one entry per dim of {tuple(shape)}")
+        raise ValueError(f"strides {strides} must have one entry per dim of {shape}")
     if 0 in shape:
         return True
     steps = [(size, stride) for size, stride in zip(shape, strides, strict=True) if size != 1]
@@ -73,17 +80,17 @@ def viewable_as_flat(shape: Sequence[int], strides: Sequence[int]) -> bool:
 
 def squeeze_shape(shape: Sequence[int], dim: int | Sequence[int] | None = None) -> tuple[int, ...]:
     """`shape` without its size-1 dims: all of them, or those among `dim` (others stay)."""
-    _check_shape(shape, "shape")
+    shape = _as_shape(shape, "shape")
     if dim is None:
         dims = set(range(len(shape)))
     else:
-        dims = {normalize_dim(d, len(shape), "dim") for d in _as_tuple(dim)}
+        dims = {normalize_dim(d, len(shape), "dim") for d in _as_dims(dim)}
     return tuple(size for index, size in enumerate(shape) if not (index in dims and size == 1))
 
 
 def unsqueeze_shape(shape: Sequence[int], dim: int) -> tuple[int, ...]:
     """`shape` with a size-1 dim inserted so that it lands at `dim` of the result."""
-    _check_shape(shape, "shape")
+    shape = _as_shape(shape, "shape")
     position = normalize_dim(dim, len(shape) + 1, "dim")
     return (*shape[:position], 1, *shape[position:])
 
@@ -93,7 +100,7 @@ def flatten_shape(shape: Sequence[int], start_dim: int = 0, end_dim: int = -1) -
 
     A 0-d shape `()` becomes `(1,)`.
     """
-    _check_shape(shape, "shape")
+    shape = _as_shape(shape, "shape")
     if not shape:
         normalize_dim(start_dim, 0, "start_dim")
         normalize_dim(end_dim, 0, "end_dim")
@@ -101,7 +108,7 @@ def flatten_shape(shape: Sequence[int], start_dim: int = 0, end_dim: int = -1) -
     start = normalize_dim(start_dim, len(shape), "start_dim")
     end = normalize_dim(end_dim, len(shape), "end_dim")
     if start > end:
-        raise ValueError(f"start_dim {start_dim} comes after end_dim {end_dim} in {tuple(shape)}")
+        raise ValueError(f"start_dim {start_dim} comes after end_dim {end_dim} in {shape}")
     return (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])
 
 
@@ -111,7 +118,8 @@ def cat_shape(shapes: Sequence[Sequence[int]], dim: int) -> tuple[int, ...]:
     (torch also lets 1-d empty tensors of shape `(0,)` through, whatever the others' shape, for
     backward compatibility; that exception is not modelled.)
     """
-    first = _check_shape_list(shapes)
+    shapes = _as_shape_list(shapes)
+    first = shapes[0]
     if not first:
         raise ValueError("shapes must not be 0-d: a 0-d tensor cannot be concatenated")
     position = normalize_dim(dim, len(first), "dim")
@@ -119,8 +127,7 @@ def cat_shape(shapes: Sequence[Sequence[int]], dim: int) -> tuple[int, ...]:
         others, first_others = _without(shape, position), _without(first, position)
         if len(shape) != len(first) or others != first_others:
             raise ValueError(
-                f"shapes[{index}] {tuple(shape)} does not match shapes[0] {tuple(first)} "
-                f"outside dim {dim}"
+                f"shapes[{index}] {shape} does not match shapes[0] {first} outside dim {dim}"
             )
     total = sum(shape[position] for shape in shapes)
     return (*first[:position], total, *first[position + 1 :])
@@ -128,10 +135,11 @@ def cat_shape(shapes: Sequence[Sequence[int]], dim: int) -> tuple[int, ...]:
 
 def stack_shape(shapes: Sequence[Sequence[int]], dim: int) -> tuple[int, ...]:
     """The shape of `torch.stack(tensors, dim)`: equal shapes, and a new dim of their count."""
-    first = _check_shape_list(shapes)
+    shapes = _as_shape_list(shapes)
+    first = shapes[0]
     for index, shape in enumerate(shapes):
-        if tuple(shape) != first:
-            raise ValueError(f"shapes[{index}] {tuple(shape)} differs from shapes[0] {first}")
+        if shape != first:
+            raise ValueError(f"shapes[{index}] {shape} differs from shapes[0] {first}")
     position = normalize_dim(dim, len(first) + 1, "dim")
     return (*first[:position], len(shapes), *first[position:])
 
@@ -144,9 +152,8 @@ def chunk_sizes(length: int, chunks: int) -> list[int]:
     uses the length up early (6 in 4 chunks: sizes [2, 2, 2]). An empty dim gives `chunks`
     empty chunks.
     """
-    _check_size(length, "length")
-    if not isinstance(chunks, int) or isinstance(chunks, bool) or chunks < 1:
-        raise ValueError(f"chunks must be an int greater than 0, not {chunks!r}")
+    length = as_int(length, "length", minimum=0)
+    chunks = as_int(chunks, "chunks", minimum=1)
     if length == 0:
         return [0] * chunks
     return split_sizes(length, math.ceil(length / chunks))
@@ -155,9 +162,10 @@ def chunk_sizes(length: int, chunks: int) -> list[int]:
 def split_sizes(length: int, split_size_or_sections: int | Sequence[int]) -> list[int]:
     """The lengths of `torch.split(t, split_size_or_sections)` along a dim of `length`: pieces of
     one size with a shorter last one, or exactly the listed sections (which must add up)."""
-    _check_size(length, "length")
-    if isinstance(split_size_or_sections, int) and not isinstance(split_size_or_sections, bool):
-        size = split_size_or_sections
+    length = as_int(length, "length", minimum=0)
+    split = as_int_or_int_tuple(split_size_or_sections, "split_size_or_sections")
+    if isinstance(split, int):
+        size = split
         if size < 0 or (size == 0 and length > 0):
             raise ValueError(
                 f"split_size_or_sections {size} must be positive (0 only for an empty dim)"
@@ -165,8 +173,8 @@ def split_sizes(length: int, split_size_or_sections: int | Sequence[int]) -> lis
         if length == 0:
             return [0]
         return [min(size, length - start) for start in range(0, length, size)]
-    sections = list(split_size_or_sections)
-    if not all(isinstance(size, int) and size >= 0 for size in sections):
+    sections = list(split)
+    if any(size < 0 for size in sections):
         raise ValueError(f"split_size_or_sections {sections} must hold non-negative ints")
     if sum(sections) != length:
         raise ValueError(
@@ -177,37 +185,35 @@ def split_sizes(length: int, split_size_or_sections: int | Sequence[int]) -> lis
 
 def normalize_dim(dim: int, ndim: int, name: str = "dim") -> int:
     """`dim` counted from the front, for a shape of `ndim` dims (a 0-d shape takes -1 and 0)."""
-    if not isinstance(dim, int) or isinstance(dim, bool):
-        raise TypeError(f"{name} must be an int, not {type(dim).__name__}")
+    dim = as_int(dim, name)
+    ndim = as_int(ndim, "ndim", minimum=0)
     extent = max(ndim, 1)
     if not -extent <= dim < extent:
         raise ValueError(f"{name} {dim} is out of range [{-extent}, {extent - 1}]")
     return dim % extent
 
 
-def _as_tuple(dim: int | Sequence[int]) -> tuple[int, ...]:
-    return (dim,) if isinstance(dim, int) else tuple(dim)
+def _as_dims(dim: int | Sequence[int]) -> tuple[int, ...]:
+    dims = as_int_or_int_tuple(dim, "dim")
+    return (dims,) if isinstance(dims, int) else dims
 
 
-def _without(shape: Sequence[int], position: int) -> tuple[int, ...]:
-    return tuple(shape[:position]) + tuple(shape[position + 1 :])
+def _without(shape: tuple[int, ...], position: int) -> tuple[int, ...]:
+    return shape[:position] + shape[position + 1 :]
 
 
-def _check_shape_list(shapes: Sequence[Sequence[int]]) -> tuple[int, ...]:
-    if isinstance(shapes, (str, bytes)) or not isinstance(shapes, Sequence) or not shapes:
+def _as_shape_list(shapes: Sequence[Sequence[int]]) -> list[tuple[int, ...]]:
+    """`shapes` (a non-empty list or tuple of shapes, or a 2-d integer array) as a list of
+    tuples of ints."""
+    if isinstance(shapes, np.ndarray) and shapes.ndim == 2:
+        shapes = list(shapes)
+    if isinstance(shapes, str | bytes) or not isinstance(shapes, Sequence):
+        raise TypeError(f"shapes must be a non-empty list of shapes, not {type_name(shapes)}")
+    if not shapes:
         raise ValueError("shapes must be a non-empty list of shapes")
-    for index, shape in enumerate(shapes):
-        _check_shape(shape, f"shapes[{index}]")
-    return tuple(shapes[0])
+    return [_as_shape(shape, f"shapes[{index}]") for index, shape in enumerate(shapes)]
 
 
-def _check_shape(shape: Sequence[int], name: str) -> None:
-    if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence):
-        raise TypeError(f"{name} must be a sequence of sizes, not {type(shape).__name__}")
-    for size in shape:
-        _check_size(size, f"a size in {name}")
-
-
-def _check_size(size: int, name: str) -> None:
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise ValueError(f"{name} must be a non-negative int, not {size!r}")
+def _as_shape(shape: Sequence[int], name: str) -> tuple[int, ...]:
+    """`shape` as a tuple of non-negative Python ints."""
+    return as_int_tuple(shape, name, minimum=0)

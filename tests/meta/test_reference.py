@@ -105,6 +105,40 @@ def test_default_integer_dtype_rejects_bad_arguments():
         default_integer_dtype((2, 0), "Linux", 16)
 
 
+@pytest.mark.parametrize("convert", [np.int64, np.int32, np.intp])
+def test_default_integer_dtype_takes_numpy_ints(convert):
+    for numpy_version, system, pointer_bits, expected in [
+        ((1, 26), "Windows", 64, "int32"),
+        ((2, 0), "Windows", 64, "int64"),
+        ((1, 26), "Linux", 32, "int32"),
+    ]:
+        version = tuple(convert(part) for part in numpy_version)
+        assert default_integer_dtype(version, system, convert(pointer_bits)) == expected
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        (
+            ((2, 0.5), "Linux"),
+            TypeError,
+            r"^numpy_version must be a \(major, minor\) tuple of ints",
+        ),
+        (
+            ((2, True), "Linux"),
+            TypeError,
+            r"^numpy_version must be a \(major, minor\) tuple of ints",
+        ),
+        (((2, 0), "Linux", 64.0), TypeError, r"^pointer_bits must be an int, not float \(64\.0\)$"),
+        (((2, 0), "Linux", np.True_), TypeError, r"^pointer_bits must be an int, not numpy\.bool"),
+        (((2, 0), "Linux", np.int64(16)), ValueError, r"^pointer_bits must be 32 or 64, not 16$"),
+    ],
+)
+def test_default_integer_dtype_refuses_numpy_values_that_are_wrong(arguments, error, message):
+    with pytest.raises(error, match=message):
+        default_integer_dtype(*arguments)
+
+
 def test_torch_dtype_name_matches_numpy_names_and_rejects_the_rest():
     assert torch_dtype_name("float32") == "torch.float32"
     assert all(torch_dtype_name(name) == f"torch.{name}" for name in SHARED_DTYPE_NAMES)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
 from reference.autograd import jvp, numerical_jacobian, vjp
+from tests.meta.numpy_inputs import numpy_floats
 
 small = st.floats(-2, 2, allow_nan=False, width=32)
 
@@ -71,7 +72,7 @@ def test_bad_arguments_name_the_argument():
         numerical_jacobian(np.sin, [np.nan])
     with pytest.raises(ValueError, match="eps 0 must lie strictly between 0 and 1"):
         numerical_jacobian(np.sin, [1.0], eps=0)
-    with pytest.raises(TypeError, match="eps must be a float"):
+    with pytest.raises(TypeError, match=r"eps must be a real number, not str \('small'\)"):
         numerical_jacobian(np.sin, [1.0], eps="small")
     with pytest.raises(ValueError, match=r"v has shape \(3,\); it must have f\(x\)'s shape \(2,\)"):
         vjp(np.sin, [1.0, 2.0], [1.0, 1.0, 1.0])
@@ -79,3 +80,26 @@ def test_bad_arguments_name_the_argument():
         jvp(np.sin, [1.0, 2.0], [1.0])
     with pytest.raises(ValueError, match="f returned"):
         numerical_jacobian(lambda a: np.ones(2 if a[0] == 0 else 3), [0.0])
+
+
+@given(eps=numpy_floats(st.floats(1e-7, 1e-3)))
+@settings(max_examples=30)
+def test_a_numpy_eps_steps_as_its_python_float(eps):
+    x = np.array([0.5, -1.0])
+    assert np.array_equal(
+        numerical_jacobian(np.sin, x, eps), numerical_jacobian(np.sin, x, eps.item())
+    )
+
+
+@pytest.mark.parametrize(
+    ("eps", "error", "message"),
+    [
+        (np.True_, TypeError, r"^eps must be a real number, not numpy\.bool \(True\)$"),
+        (1e-6j, TypeError, r"^eps must be a real number, not complex"),
+        (np.float64("nan"), ValueError, r"^eps must not be NaN$"),
+        (np.float32(2), ValueError, r"^eps 2\.0 must lie strictly between 0 and 1$"),
+    ],
+)
+def test_a_numpy_eps_that_is_wrong_is_refused_by_name(eps, error, message):
+    with pytest.raises(error, match=message):
+        numerical_jacobian(np.sin, [1.0], eps)

@@ -1,5 +1,6 @@
 """The convolution and pooling oracles checked without torch: sizes against counting the windows
-one by one, values against small cases worked by hand, and the bad-argument messages."""
+one by one, values against small cases worked by hand, NumPy ints and pairs against Python ones,
+and the bad-argument messages."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
 from reference.conv import avg_pool2d, conv2d, conv_output_size, max_pool2d, pool_output_size
+from tests.meta.numpy_inputs import INT_CONVERTERS, INT_SEQUENCE_CONVERTERS, numpy_ints, outcome
 
 
 def window_starts(n: int, span: int, stride: int, padding: int, ceil_mode: bool) -> list[int]:
@@ -231,3 +233,109 @@ def test_bad_arguments_are_refused_with_the_rule(call, message):
 def test_a_size_that_is_neither_an_int_nor_a_pair_is_a_type_error():
     with pytest.raises(TypeError, match="padding must be an int or a pair"):
         conv2d(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), padding=1.0)
+
+
+# NumPy inputs -------------------------------------------------------------------------------
+
+
+@given(
+    n=st.integers(1, 60),
+    kernel=st.integers(1, 12),
+    stride=st.integers(1, 6),
+    dilation=st.integers(1, 3),
+    ceil_mode=st.booleans(),
+    data=st.data(),
+)
+def test_numpy_sizes_give_the_sizes_or_refusals_of_python_ints(
+    n, kernel, stride, dilation, ceil_mode, data
+):
+    padding = data.draw(st.integers(0, kernel // 2 + 1), label="padding")
+    python = (n, kernel, stride, padding, dilation)
+    given_as = tuple(data.draw(numpy_ints(st.just(value)), label="as") for value in python)
+    got = outcome(lambda: conv_output_size(*given_as))
+    assert got == outcome(lambda: conv_output_size(*python))
+    assert isinstance(got, tuple) or type(got) is int
+    mode = data.draw(st.sampled_from([ceil_mode, np.bool_(ceil_mode)]), label="ceil_mode")
+    assert outcome(lambda: pool_output_size(*given_as, mode)) == outcome(
+        lambda: pool_output_size(*python, ceil_mode)
+    )
+
+
+@pytest.mark.parametrize("convert", [*INT_CONVERTERS, *INT_SEQUENCE_CONVERTERS])
+def test_conv2d_and_pooling_take_numpy_ints_and_pairs(convert):
+    def given_as(value):
+        return convert(value) if convert in INT_CONVERTERS else convert([value, value])
+
+    x = np.arange(2.0 * 7 * 6).reshape(1, 2, 7, 6)
+    weight = np.arange(2.0 * 1 * 3 * 2).reshape(2, 1, 3, 2)
+    options = {"stride": 2, "padding": 1, "dilation": 2, "groups": 2}
+    expected = conv2d(x, weight, **options)
+    numpy_options = {name: given_as(value) for name, value in options.items() if name != "groups"}
+    got = conv2d(x, weight, groups=np.int64(2), **numpy_options)
+    assert np.array_equal(got, expected)
+    assert np.array_equal(
+        max_pool2d(x, given_as(3), given_as(2), given_as(1)), max_pool2d(x, 3, 2, 1)
+    )
+    assert np.array_equal(avg_pool2d(x, given_as(2), given_as(1)), avg_pool2d(x, 2, 1))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: conv_output_size(5, True), TypeError, r"^kernel_size must be an int, not bool"),
+        (lambda: conv_output_size(5.0, 3), TypeError, r"^n must be an int, not float \(5\.0\)$"),
+        (
+            lambda: conv_output_size(5, np.float64(3.0)),
+            TypeError,
+            r"^kernel_size must be an int, not numpy\.float64 \(3\.0\)$",
+        ),
+        (
+            lambda: conv_output_size(5, 3, stride=np.True_),
+            TypeError,
+            r"^stride must be an int, not numpy\.bool \(True\)$",
+        ),
+        (
+            lambda: conv_output_size(5, 3, padding=np.int64(-1)),
+            ValueError,
+            r"^padding must be a non-negative int, got -1$",
+        ),
+        (
+            lambda: pool_output_size(5, 2, ceil_mode=1),
+            TypeError,
+            r"^ceil_mode must be a bool, not int \(1\)$",
+        ),
+        (
+            lambda: conv2d(np.zeros((1, 2, 4, 4)), np.zeros((2, 1, 3, 3)), groups=np.float64(2)),
+            TypeError,
+            r"^groups must be an int, not numpy\.float64 \(2\.0\)$",
+        ),
+        (
+            lambda: conv2d(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), groups=np.int64(0)),
+            ValueError,
+            r"^groups must be a positive int, got 0$",
+        ),
+        (
+            lambda: max_pool2d(np.zeros((1, 4, 4)), np.array([2.0, 2.0])),
+            TypeError,
+            r"^kernel_size must be an int or a pair \(height, width\), got array\(\[2\., 2\.\]\)$",
+        ),
+        (
+            lambda: max_pool2d(np.zeros((1, 4, 4)), (2, np.True_)),
+            TypeError,
+            r"^kernel_size must be an int or a pair \(height, width\), got \(2, np\.True_\)$",
+        ),
+        (
+            lambda: max_pool2d(np.zeros((1, 4, 4)), np.array([[2, 2]])),
+            ValueError,
+            r"^kernel_size must be 1-d, not an array of shape \(1, 2\)$",
+        ),
+        (
+            lambda: avg_pool2d(np.zeros((1, 4, 4)), np.array([2, 2, 2])),
+            ValueError,
+            r"^kernel_size must be an int or a pair \(height, width\), got \[2 2 2\]$",
+        ),
+    ],
+)
+def test_numpy_values_that_are_wrong_are_refused_by_name(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

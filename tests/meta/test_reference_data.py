@@ -1,5 +1,6 @@
 """The data oracles checked without torch: batch counts by arithmetic, the IDX format against its
-published header layout, and CIFAR-10's row layout by hand."""
+published header layout, CIFAR-10's row layout by hand, and NumPy counts and labels against
+Python ones."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from reference.data import (
     python2_pickle,
     read_idx,
 )
+from tests.meta.numpy_inputs import INT_SEQUENCE_CONVERTERS, numpy_ints
 
 
 @given(n=st.integers(0, 10_000), batch_size=st.integers(1, 500), drop_last=st.booleans())
@@ -49,9 +51,9 @@ def test_known_batch_counts():
 
 
 def test_num_batches_refuses_bad_arguments():
-    with pytest.raises(ValueError, match="batch_size 0 must be at least 1"):
+    with pytest.raises(ValueError, match="batch_size must be a positive int, got 0"):
         num_batches(10, 0)
-    with pytest.raises(ValueError, match="n -1 must be at least 0"):
+    with pytest.raises(ValueError, match="n must be a non-negative int, got -1"):
         num_batches(-1, 2)
     with pytest.raises(TypeError, match="batch_size must be an int"):
         num_batches(10, 2.0)
@@ -138,3 +140,82 @@ def test_python2_pickle_refuses_what_python_2_files_do_not_hold():
         python2_pickle([0.5])
     with pytest.raises(TypeError, match="value holds a bool"):
         python2_pickle([True])
+
+
+# NumPy inputs -------------------------------------------------------------------------------
+
+
+@given(
+    n=numpy_ints(st.integers(0, 2000)),
+    batch_size=numpy_ints(st.integers(1, 300)),
+    drop_last=st.booleans().map(np.bool_),
+)
+def test_numpy_counts_give_the_batches_of_python_ints(n, batch_size, drop_last):
+    python = (int(n), int(batch_size), bool(drop_last))
+    assert num_batches(n, batch_size, drop_last) == num_batches(*python)
+    bounds = batch_bounds(n, batch_size, drop_last)
+    assert bounds == batch_bounds(*python)
+    assert all(type(bound) is int for pair in bounds for bound in pair)
+
+
+@pytest.mark.parametrize("convert", [*INT_SEQUENCE_CONVERTERS, lambda v: np.array(v, np.uint8)])
+def test_cifar_batch_takes_numpy_labels_and_pickles_them_as_python_ints(convert):
+    images = np.zeros((3, 32, 32, 3), np.uint8)
+    batch = cifar_batch(images, convert([7, 0, 9]), "data_batch_1")
+    assert batch[b"labels"] == [7, 0, 9]
+    assert all(type(label) is int for label in batch[b"labels"])
+    assert python2_pickle(batch) == python2_pickle(cifar_batch(images, [7, 0, 9], "data_batch_1"))
+
+
+def test_python2_pickle_writes_numpy_ints_as_ints():
+    assert python2_pickle([np.int64(3), np.uint8(200), np.int32(70_000)]) == python2_pickle(
+        [3, 200, 70_000]
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: num_batches(True, 2), TypeError, r"^n must be an int, not bool \(True\)$"),
+        (
+            lambda: num_batches(10, np.float64(2.0)),
+            TypeError,
+            r"^batch_size must be an int, not numpy\.float64 \(2\.0\)$",
+        ),
+        (
+            lambda: num_batches(np.int64(10), np.int32(0)),
+            ValueError,
+            r"^batch_size must be a positive int, got 0$",
+        ),
+        (
+            lambda: batch_bounds(np.int64(-3), 2),
+            ValueError,
+            r"^n must be a non-negative int, got -3$",
+        ),
+        (
+            lambda: num_batches(10, 2, drop_last=np.int64(1)),
+            TypeError,
+            r"^drop_last must be a bool, not numpy\.int64 \(1\)$",
+        ),
+        (
+            lambda: cifar_batch(np.zeros((1, 32, 32, 3), np.uint8), np.array([0.0])),
+            TypeError,
+            r"^labels must hold ints, not an array of float64$",
+        ),
+        (
+            lambda: cifar_batch(np.zeros((1, 32, 32, 3), np.uint8), [np.True_]),
+            TypeError,
+            r"^labels must hold ints, not numpy\.bool \(True\) at index 0$",
+        ),
+        (
+            lambda: cifar_batch(np.zeros((1, 32, 32, 3), np.uint8), np.array([10])),
+            ValueError,
+            r"^labels \[10\] must be ints in 0\.\.9$",
+        ),
+        (lambda: python2_pickle([np.True_]), TypeError, r"^value holds a bool"),
+        (lambda: python2_pickle([np.int64(-1)]), TypeError, r"^value holds a int64"),
+    ],
+)
+def test_numpy_values_that_are_wrong_are_refused_by_name(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -1,5 +1,6 @@
 """The metric oracles checked without torch: against NumPy's argmax and np.add.at, against the
-sums a confusion matrix must have, and for the messages of bad arguments."""
+sums a confusion matrix must have, on the NumPy arrays and ints users pass, and for the messages
+of bad arguments."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
 from reference.metrics import accuracy, confusion_matrix, num_correct, predicted_classes
+from tests.meta.numpy_inputs import INT_SEQUENCE_CONVERTERS, numpy_ints
 
 
 @st.composite
@@ -56,7 +58,11 @@ def test_small_cases_by_hand():
     [
         (lambda: confusion_matrix([0, 3], [0, 1], 3), ValueError, r"labels holds 3, outside"),
         (lambda: confusion_matrix([0], [-1], 3), ValueError, "predicted holds -1"),
-        (lambda: confusion_matrix([0], [0], 0), ValueError, "num_classes 0 must be at least 1"),
+        (
+            lambda: confusion_matrix([0], [0], 0),
+            ValueError,
+            "num_classes must be a positive int, got 0",
+        ),
         (lambda: confusion_matrix([0], [0], 2.0), TypeError, "num_classes must be an int"),
         (lambda: num_correct([0, 1], [0]), ValueError, "labels has 2 entries but predicted"),
         (lambda: num_correct([0.5], [0]), TypeError, "labels must hold ints"),
@@ -65,5 +71,118 @@ def test_small_cases_by_hand():
     ],
 )
 def test_bad_arguments_are_named(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# NumPy inputs -------------------------------------------------------------------------------
+
+
+def test_confusion_matrix_takes_the_int64_arrays_argmax_gives():
+    """The case of issue 14: `preds.argmax(1).numpy()` is an int64 array, not a list of ints."""
+    labels = np.array([0, 2, 1, 2], dtype=np.int64)
+    predicted = np.array([[0.9, 0.1, 0.0], [0.1, 0.2, 0.7], [0.0, 0.2, 0.8], [0.3, 0.6, 0.1]])
+    matrix = confusion_matrix(labels, predicted.argmax(1), 3)
+    assert matrix == [[1, 0, 0], [0, 0, 1], [0, 1, 1]]
+    assert all(type(count) is int for row in matrix for count in row)
+    assert confusion_matrix(labels, predicted.argmax(1), np.int64(3)) == matrix
+    assert num_correct(labels, predicted.argmax(1)) == 2
+    assert accuracy(labels, predicted.argmax(1)) == 0.5
+
+
+@given(drawn=labelled(), data=st.data())
+def test_numpy_labels_and_sizes_give_what_their_lists_give(drawn, data):
+    n, labels, predicted = drawn
+    as_labels = data.draw(st.sampled_from(INT_SEQUENCE_CONVERTERS), label="labels as")
+    as_predicted = data.draw(st.sampled_from(INT_SEQUENCE_CONVERTERS), label="predicted as")
+    got_labels, got_predicted = as_labels(labels.tolist()), as_predicted(predicted.tolist())
+    classes = data.draw(numpy_ints(st.just(n)), label="num_classes")
+    expected = confusion_matrix(labels.tolist(), predicted.tolist(), n)
+    assert confusion_matrix(got_labels, got_predicted, classes) == expected
+    assert num_correct(got_labels, got_predicted) == num_correct(
+        labels.tolist(), predicted.tolist()
+    )
+    if labels.size:
+        assert accuracy(got_labels, got_predicted) == accuracy(labels.tolist(), predicted.tolist())
+
+
+@given(
+    scores=npst.arrays(
+        st.sampled_from([np.float16, np.float32, np.float64, np.int32, np.uint8]),
+        st.tuples(st.integers(1, 6), st.integers(1, 5)),
+    )
+)
+def test_predicted_classes_takes_a_2d_array_of_any_real_dtype(scores):
+    assert predicted_classes(scores) == predicted_classes(scores.tolist())
+    assert predicted_classes(list(scores)) == np.argmax(scores, axis=1).tolist()
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: confusion_matrix(np.array([True, False]), [0, 1], 2),
+            TypeError,
+            r"^labels must hold ints, not an array of bool$",
+        ),
+        (
+            lambda: confusion_matrix([0, 1], np.array([0.0, 1.0]), 2),
+            TypeError,
+            r"^predicted must hold ints, not an array of float64$",
+        ),
+        (
+            lambda: num_correct([np.int64(0), np.float64(1.0)], [0, 1]),
+            TypeError,
+            r"^labels must hold ints, not numpy\.float64 \(1\.0\) at index 1$",
+        ),
+        (
+            lambda: num_correct([0, True], [0, 1]),
+            TypeError,
+            r"^labels must hold ints, not bool \(True\) at index 1$",
+        ),
+        (
+            lambda: confusion_matrix(np.zeros((2, 1), np.int64), [0, 0], 2),
+            ValueError,
+            r"^labels must be 1-d, not an array of shape \(2, 1\)$",
+        ),
+        (
+            lambda: confusion_matrix(np.array([0, 3]), [0, 1], np.int32(3)),
+            ValueError,
+            r"^labels holds 3, outside \[0, 3\)$",
+        ),
+        (
+            lambda: confusion_matrix([0], [0], np.float64(3.0)),
+            TypeError,
+            r"^num_classes must be an int, not numpy\.float64 \(3\.0\)$",
+        ),
+        (
+            lambda: confusion_matrix([0], [0], True),
+            TypeError,
+            r"^num_classes must be an int, not bool \(True\)$",
+        ),
+        (
+            lambda: confusion_matrix([0], [0], np.int64(0)),
+            ValueError,
+            r"^num_classes must be a positive int, got 0$",
+        ),
+        (
+            lambda: predicted_classes(np.zeros(3)),
+            ValueError,
+            r"^scores must be 2-d \(one row per sample\), not of shape \(3,\)$",
+        ),
+        (
+            lambda: predicted_classes([[True, False]]),
+            TypeError,
+            r"^scores row 0 must hold real numbers, not bool$",
+        ),
+        (
+            lambda: predicted_classes([[1.0], 2.0]),
+            ValueError,
+            r"^scores row 1 must be 1-d, not of shape \(\)$",
+        ),
+        (lambda: predicted_classes(3.0), TypeError, r"^scores must be a sequence of rows"),
+    ],
+)
+def test_numpy_inputs_that_are_wrong_are_refused_by_name(call, error, message):
     with pytest.raises(error, match=message):
         call()

@@ -1,5 +1,6 @@
 """reference/nn.py checked without torch: small cases worked out by hand, the identities its
-docstrings state, and the messages of bad arguments."""
+docstrings state, NumPy dims and numbers against Python ones, and the messages of bad
+arguments."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from reference.nn import (
     tanh,
 )
 from tests.harness.strategies import dims, shapes
+from tests.meta.numpy_inputs import INT_SEQUENCE_CONVERTERS, numpy_floats, numpy_ints
 
 LN3 = math.log(3)
 
@@ -180,5 +182,79 @@ def test_cross_entropy_is_the_mean_of_minus_log_softmax_at_the_label(logits, lab
     ],
 )
 def test_bad_arguments_are_named(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# NumPy inputs -------------------------------------------------------------------------------
+
+
+@given(x=float_arrays(), data=st.data())
+def test_numpy_dims_give_what_python_dims_give(x, data):
+    dim = data.draw(dims(x.ndim), label="dim")
+    as_numpy = data.draw(numpy_ints(st.just(dim)), label="as")
+    assert np.array_equal(softmax(x, as_numpy), softmax(x, dim))
+    assert np.array_equal(log_softmax(x, as_numpy), log_softmax(x, dim))
+
+
+@given(
+    x=float_arrays(),
+    beta=numpy_floats(st.floats(0.1, 10)) | numpy_ints(st.integers(1, 5)),
+    threshold=numpy_floats(st.floats(1, 40)) | numpy_ints(st.integers(1, 40)),
+)
+def test_numpy_beta_and_threshold_give_what_their_python_numbers_give(x, beta, threshold):
+    assert np.array_equal(softplus(x, beta, threshold), softplus(x, beta.item(), threshold.item()))
+
+
+@pytest.mark.parametrize("convert", INT_SEQUENCE_CONVERTERS)
+def test_cross_entropy_takes_numpy_class_indices(convert):
+    logits = np.array([[0.0, LN3], [2.0, -1.0], [0.5, 0.5]])
+    assert cross_entropy(logits, convert([1, 0, 1])) == cross_entropy(logits, [1, 0, 1])
+    assert cross_entropy(logits[0], np.int64(1)) == cross_entropy(logits[0], 1)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: softmax([1.0, 2.0], np.float64(0)),
+            TypeError,
+            r"^dim must be an int, not numpy\.float64 \(0\.0\)$",
+        ),
+        (lambda: log_softmax([1.0], True), TypeError, r"^dim must be an int, not bool \(True\)$"),
+        (
+            lambda: softmax([[1.0]], np.int64(-3)),
+            ValueError,
+            r"^dim -3 is out of range \[-2, 1\]$",
+        ),
+        (
+            lambda: softplus([1.0], beta=np.True_),
+            TypeError,
+            r"^beta must be a real number, not numpy\.bool \(True\)$",
+        ),
+        (
+            lambda: softplus([1.0], threshold=np.float32("nan")),
+            ValueError,
+            r"^threshold must not be NaN$",
+        ),
+        (lambda: softplus([1.0], beta=1j), TypeError, r"^beta must be a real number, not complex"),
+        (
+            lambda: softplus([1.0], beta=np.float32(-0.5)),
+            ValueError,
+            r"^beta must be positive, not -0\.5$",
+        ),
+        (
+            lambda: linear(np.array([[True]]), [[1.0]]),
+            TypeError,
+            r"^x must hold real numbers, not bool$",
+        ),
+        (
+            lambda: mse_loss(np.array([1j]), [1.0]),
+            TypeError,
+            r"^a must hold real numbers, not complex128$",
+        ),
+    ],
+)
+def test_numpy_values_that_are_wrong_are_refused_by_name(call, error, message):
     with pytest.raises(error, match=message):
         call()

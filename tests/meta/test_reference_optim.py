@@ -1,5 +1,6 @@
 """The optimiser oracles checked without torch: steps worked out by hand, the special cases in
-which a rule reduces to a simpler one, and the messages of bad arguments."""
+which a rule reduces to a simpler one, NumPy hyperparameters against Python ones, and the
+messages of bad arguments."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
 from reference.optim import adagrad_step, adam_step, rmsprop_step, sgd_step
+from tests.meta.numpy_inputs import as_python, numpy_floats, numpy_ints
 
 VECTORS = npst.arrays(
     np.float64, st.integers(1, 5), elements=st.floats(-10, 10).filter(lambda v: abs(v) > 1e-3)
@@ -120,10 +122,144 @@ def test_the_inputs_are_not_changed():
         (lambda: adam_step([0.0], [0.0], {}, betas=(1.0, 0.9)), ValueError, r"betas\[0\] 1.0"),
         (lambda: adam_step([0.0], [0.0], {}, betas=0.9), TypeError, "betas must be a pair"),
         (lambda: adagrad_step([0.0], [0.0], {}, eps=-1), ValueError, "eps -1 is outside"),
-        (lambda: rmsprop_step([0.0], [0.0], {}, alpha="x"), TypeError, "alpha must be a number"),
+        (
+            lambda: rmsprop_step([0.0], [0.0], {}, alpha="x"),
+            TypeError,
+            "alpha must be a real number, not str",
+        ),
         (lambda: adam_step([0.0], [0.0], {}, maximize=1), TypeError, "maximize must be a bool"),
     ],
 )
 def test_bad_arguments_are_named(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# NumPy inputs -------------------------------------------------------------------------------
+
+RATES = numpy_floats(st.floats(0.0, 0.5)) | numpy_ints(st.integers(0, 1))
+FRACTIONS = numpy_floats(st.floats(0.0, 0.99))
+
+
+@given(
+    grads=VECTORS,
+    lr=RATES,
+    momentum=FRACTIONS,
+    dampening=FRACTIONS,
+    weight_decay=numpy_floats(st.floats(0.0, 0.1)),
+    maximize=st.booleans().map(np.bool_),
+)
+def test_numpy_hyperparameters_give_the_steps_of_their_python_numbers(
+    grads, lr, momentum, dampening, weight_decay, maximize
+):
+    """Two steps of each rule, so that the state's use of them counts too."""
+    params = np.ones_like(grads)
+    rules = {
+        sgd_step: {"lr": lr, "momentum": momentum, "dampening": dampening},
+        adagrad_step: {"lr": lr, "lr_decay": momentum, "eps": np.float32(1e-10)},
+        rmsprop_step: {"lr": lr, "alpha": momentum, "momentum": momentum},
+        adam_step: {"lr": lr, "betas": (momentum, np.float64(0.9)), "amsgrad": np.True_},
+    }
+    for step, options in rules.items():
+        options = {**options, "weight_decay": weight_decay, "maximize": maximize}
+        python = {name: as_python(value) for name, value in options.items()}
+        got, state = step(params, grads, {}, **options)
+        got, _ = step(got, grads, state, **options)
+        expected, state = step(params, grads, {}, **python)
+        expected, _ = step(expected, grads, state, **python)
+        np.testing.assert_array_equal(got, expected, err_msg=step.__name__)
+
+
+@pytest.mark.parametrize(
+    "betas", [np.array([0.5, 0.75]), (np.float32(0.5), np.float32(0.75)), [0.5, np.float16(0.75)]]
+)
+def test_adam_takes_betas_as_an_array_or_a_tuple_of_numpy_floats(betas):
+    got, _ = adam_step([1.0, -1.0], [0.5, 2.0], {}, betas=betas)
+    expected, _ = adam_step([1.0, -1.0], [0.5, 2.0], {}, betas=(0.5, 0.75))
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize(
+    ("step", "flag"), [(sgd_step, "nesterov"), (rmsprop_step, "centered"), (adam_step, "amsgrad")]
+)
+def test_flags_take_numpy_bools(step, flag):
+    options = {"momentum": 0.9} if step is sgd_step else {}
+    for value in (True, False):
+        got, _ = step([1.0], [2.0], {}, **options, **{flag: np.bool_(value)})
+        expected, _ = step([1.0], [2.0], {}, **options, **{flag: value})
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: sgd_step([0.0], [0.0], {}, lr=np.True_),
+            TypeError,
+            r"^lr must be a real number, not numpy\.bool \(True\)$",
+        ),
+        (
+            lambda: sgd_step([0.0], [0.0], {}, momentum="0.9"),
+            TypeError,
+            r"^momentum must be a real number, not str \('0\.9'\)$",
+        ),
+        (
+            lambda: sgd_step([0.0], [0.0], {}, lr=np.float64("nan")),
+            ValueError,
+            r"^lr must not be NaN$",
+        ),
+        (
+            lambda: sgd_step([0.0], [0.0], {}, lr=np.float32(-0.5)),
+            ValueError,
+            r"^lr -0\.5 is outside \[0\.0, inf\]$",
+        ),
+        (
+            lambda: sgd_step([0.0], [0.0], {}, momentum=0.9, nesterov=1),
+            TypeError,
+            r"^nesterov must be a bool, not int \(1\)$",
+        ),
+        (
+            lambda: adam_step([0.0], [0.0], {}, amsgrad=np.int64(0)),
+            TypeError,
+            r"^amsgrad must be a bool, not numpy\.int64 \(0\)$",
+        ),
+        (
+            lambda: rmsprop_step([0.0], [0.0], {}, centered=None),
+            TypeError,
+            r"^centered must be a bool, not NoneType \(None\)$",
+        ),
+        (
+            lambda: adagrad_step([0.0], [0.0], {}, weight_decay=-0.1),
+            ValueError,
+            r"^weight_decay -0\.1 is outside \[0\.0, inf\]$",
+        ),
+        (
+            lambda: adam_step([0.0], [0.0], {}, weight_decay=np.True_),
+            TypeError,
+            r"^weight_decay must be a real number, not numpy\.bool \(True\)$",
+        ),
+        (
+            lambda: adam_step([0.0], [0.0], {}, betas=np.array([[0.9, 0.99]])),
+            TypeError,
+            r"^betas must be a pair \(beta1, beta2\), not array\(\[\[0\.9 *, 0\.99\]\]\)$",
+        ),
+        (
+            lambda: adam_step([0.0], [0.0], {}, betas=(np.float32(0.9), True)),
+            TypeError,
+            r"^betas\[1\] must be a real number, not bool \(True\)$",
+        ),
+        (
+            lambda: sgd_step(["a"], [0.0], {}),
+            TypeError,
+            r"^params must hold real numbers, not <U1$",
+        ),
+        (
+            lambda: sgd_step([0.0], np.array([True]), {}),
+            TypeError,
+            r"^grads must hold real numbers, not bool$",
+        ),
+    ],
+)
+def test_numpy_values_that_are_wrong_are_refused_by_name(call, error, message):
     with pytest.raises(error, match=message):
         call()

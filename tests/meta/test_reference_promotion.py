@@ -202,6 +202,58 @@ def test_true_division_is_always_floating(a, b, default):
     assert result == (promoted if category(promoted) == "floating" else default)
 
 
+# NumPy scalars only: a 0-d array takes part as an array (int8 tensor + np.array(1000) is int64).
+NUMPY_NUMBERS = st.builds(
+    lambda value, convert: convert(value),
+    st.integers(-(2**15), 2**15 - 1),
+    st.sampled_from([np.int64, np.int32, np.int16, np.intp]),
+) | st.builds(
+    lambda value, convert: convert(value),
+    st.floats(-1e4, 1e4),
+    st.sampled_from([np.float64, np.float32, np.float16]),
+)
+
+
+@given(tensor=NAMES, number=NUMPY_NUMBERS, default=st.sampled_from(FLOAT_NAMES), swap=st.booleans())
+def test_a_numpy_number_counts_as_the_python_number_it_holds(tensor, number, default, swap):
+    """`int8_tensor + np.int64(1000)` is int8, as with 1000; a NumPy float is a float."""
+    operands, python_operands = (tensor, number), (tensor, number.item())
+    if swap:
+        operands, python_operands = operands[::-1], python_operands[::-1]
+    assert result_type(*operands, default_float=default) == result_type(
+        *python_operands, default_float=default
+    )
+    assert true_division_type(*operands, default_float=default) == true_division_type(
+        *python_operands, default_float=default
+    )
+
+
+@pytest.mark.parametrize(
+    ("number", "category_name"),
+    [(np.uint64(2**64 - 1), "integer"), (np.int8(-1), "integer"), (np.float16(0.5), "floating")],
+)
+def test_numpy_numbers_of_every_width_count_through_their_category(number, category_name):
+    expected = {"integer": "int8", "floating": "float32"}[category_name]
+    assert result_type("int8", number) == expected
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: result_type("int8", np.True_),
+            r"^b is a numpy\.bool, which torch does not count ",
+        ),
+        (lambda: result_type(np.bool_(False), "float16"), r"^a is a numpy\.bool"),
+        (lambda: result_type("int8", np.complex64(1)), r"^b must be .* not numpy\.complex64$"),
+        (lambda: result_type(np.array(1), "int8"), r"^a must be .* not numpy\.ndarray$"),
+    ],
+)
+def test_numpy_values_that_are_no_python_number_are_refused_by_name(call, message):
+    with pytest.raises(TypeError, match=message):
+        call()
+
+
 # can_cast ----------------------------------------------------------------------------------------
 
 

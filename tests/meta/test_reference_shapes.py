@@ -1,5 +1,6 @@
-"""The shape and reduction oracles checked without torch: against NumPy's own shape rules, and
-against the arithmetic their docstrings state."""
+"""The shape and reduction oracles checked without torch: against NumPy's own shape rules,
+against the arithmetic their docstrings state, and with NumPy shapes and dims against Python
+ones."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from reference.shapes import (
     viewable_as_flat,
 )
 from tests.harness.strategies import arrays, broadcastable_shapes, dims, shapes, view_recipes
+from tests.meta.numpy_inputs import numpy_int_sequences, numpy_ints, outcome
 
 
 def numpy_outcome(call):
@@ -169,7 +171,7 @@ def test_sum_dtype_counts_in_int64():
         (lambda: cat_shape([], 0), ValueError, "non-empty list"),
         (lambda: cat_shape([(), ()], 0), ValueError, "0-d"),
         (lambda: stack_shape([(2,), (3,)], 0), ValueError, r"shapes\[1\]"),
-        (lambda: chunk_sizes(5, 0), ValueError, "chunks must be an int greater than 0"),
+        (lambda: chunk_sizes(5, 0), ValueError, "chunks must be a positive int, got 0"),
         (lambda: split_sizes(5, [2, 2]), ValueError, "adds up to 4, not length 5"),
         (lambda: split_sizes(5, 0), ValueError, "split_size_or_sections 0"),
         (lambda: reduce_shape((2, 3), (0, -2)), ValueError, "more than once"),
@@ -181,5 +183,192 @@ def test_sum_dtype_counts_in_int64():
     ],
 )
 def test_bad_arguments_are_named(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# NumPy inputs -------------------------------------------------------------------------------
+
+
+def python_ints_only(value) -> bool:
+    """Whether `value` is built of Python ints alone (in tuples and lists)."""
+    if isinstance(value, tuple | list):
+        return all(python_ints_only(item) for item in value)
+    return type(value) is int
+
+
+@given(shape=shapes(min_dims=1, max_dims=3, max_side=4), data=st.data())
+def test_numpy_shapes_and_dims_give_what_python_ones_give(shape, data):
+    """Each function, with its shape an integer array or a tuple of NumPy ints and its dims
+    NumPy ints, gives the shape (or the refusal) that Python tuples and ints give, built of
+    Python ints."""
+    as_shape = data.draw(numpy_int_sequences(st.just(list(shape))), label="shape as")
+    dim = data.draw(dims(len(shape)), label="dim")
+    as_dim = data.draw(numpy_ints(st.just(dim)), label="dim as")
+    end = data.draw(dims(len(shape)), label="end")
+    as_end = data.draw(numpy_ints(st.just(end)), label="end as")
+    strides = data.draw(st.lists(st.integers(-20, 20), min_size=len(shape), max_size=len(shape)))
+    as_strides = data.draw(numpy_int_sequences(st.just(strides)), label="strides as")
+    length, size = data.draw(st.integers(0, 30), label="length"), data.draw(st.integers(0, 8))
+    pairs = [
+        (lambda: broadcast_shape(as_shape, (1,)), lambda: broadcast_shape(shape, (1,))),
+        (
+            lambda: reshape_shape(as_shape, as_shape[::-1]),
+            lambda: reshape_shape(shape, shape[::-1]),
+        ),
+        (lambda: reshape_shape(shape, (np.int64(-1),)), lambda: reshape_shape(shape, (-1,))),
+        (lambda: viewable_as_flat(as_shape, as_strides), lambda: viewable_as_flat(shape, strides)),
+        (lambda: squeeze_shape(as_shape, as_dim), lambda: squeeze_shape(shape, dim)),
+        (lambda: squeeze_shape(as_shape, [as_dim]), lambda: squeeze_shape(shape, (dim,))),
+        (lambda: unsqueeze_shape(as_shape, as_dim), lambda: unsqueeze_shape(shape, dim)),
+        (lambda: flatten_shape(as_shape, as_dim, as_end), lambda: flatten_shape(shape, dim, end)),
+        (lambda: cat_shape([as_shape, shape], as_dim), lambda: cat_shape([shape, shape], dim)),
+        (lambda: stack_shape([as_shape] * 2, as_dim), lambda: stack_shape([shape] * 2, dim)),
+        (
+            lambda: chunk_sizes(np.int64(length), np.int32(size)),
+            lambda: chunk_sizes(length, size),
+        ),
+        (
+            lambda: split_sizes(np.int64(length), np.intp(size)),
+            lambda: split_sizes(length, size),
+        ),
+        (
+            lambda: split_sizes(sum(as_shape), as_shape),
+            lambda: split_sizes(sum(shape), list(shape)),
+        ),
+        (lambda: reduce_shape(as_shape, as_dim), lambda: reduce_shape(shape, dim)),
+        (
+            lambda: reduce_shape(as_shape, [as_dim], np.True_),
+            lambda: reduce_shape(shape, (dim,), True),
+        ),
+    ]
+    for numpy_call, python_call in pairs:
+        got = outcome(numpy_call)
+        assert got == outcome(python_call)
+        assert isinstance(got, bool) or python_ints_only(got) or got[0] in (TypeError, ValueError)
+
+
+def test_shapes_may_be_a_2d_array_of_shapes():
+    assert cat_shape(np.array([[2, 3], [4, 3]]), np.int64(0)) == (6, 3)
+    assert stack_shape(np.array([[2, 3], [2, 3]]), -1) == (2, 3, 2)
+
+
+def test_an_empty_list_of_dims_reduces_every_dim_as_an_empty_tuple_does():
+    assert reduce_shape((2, 3), []) == reduce_shape((2, 3), ()) == ()
+    assert reduce_shape((2, 3), np.array([], dtype=np.int64), keepdim=True) == (1, 1)
+
+
+@given(array=arrays(dtype=np.float64, shape=shapes(min_dims=1, min_side=1)), data=st.data())
+def test_argmax_takes_a_numpy_dim(array, data):
+    dim = data.draw(dims(array.ndim), label="dim")
+    assert argmax(array, data.draw(numpy_ints(st.just(dim)), label="as")) == argmax(array, dim)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: broadcast_shape((2.0, 3)),
+            TypeError,
+            r"^shapes\[0\] must hold ints, not float \(2\.0\) at index 0$",
+        ),
+        (
+            lambda: broadcast_shape((2,), np.array([3.0])),
+            TypeError,
+            r"^shapes\[1\] must hold ints, not an array of float64$",
+        ),
+        (
+            lambda: reshape_shape((6,), (True, 6)),
+            TypeError,
+            r"^new_shape must hold ints, not bool \(True\) at index 0$",
+        ),
+        (
+            lambda: reshape_shape(np.array([2, -1]), (2,)),
+            ValueError,
+            r"^shape must hold non-negative ints, got -1 at index 1$",
+        ),
+        (
+            lambda: reshape_shape(np.zeros((1, 2), np.int64), (2,)),
+            ValueError,
+            r"^shape must be 1-d, not an array of shape \(1, 2\)$",
+        ),
+        (
+            lambda: squeeze_shape((1, 2), np.float64(0)),
+            TypeError,
+            r"^dim must be an int or a sequence of ints, not numpy\.float64 \(0\.0\)$",
+        ),
+        (
+            lambda: unsqueeze_shape((2,), True),
+            TypeError,
+            r"^dim must be an int, not bool \(True\)$",
+        ),
+        (
+            lambda: flatten_shape((2, 3), np.int64(0), 1.0),
+            TypeError,
+            r"^end_dim must be an int, not float \(1\.0\)$",
+        ),
+        (
+            lambda: viewable_as_flat((2,), (1.0,)),
+            TypeError,
+            r"^strides must hold ints, not float \(1\.0\) at index 0$",
+        ),
+        (
+            lambda: chunk_sizes(5, np.float64(2)),
+            TypeError,
+            r"^chunks must be an int, not numpy\.float64 \(2\.0\)$",
+        ),
+        (
+            lambda: chunk_sizes(np.True_, 2),
+            TypeError,
+            r"^length must be an int, not numpy\.bool \(True\)$",
+        ),
+        (
+            lambda: split_sizes(5, [2.0, 3]),
+            TypeError,
+            r"^split_size_or_sections must hold ints, not float \(2\.0\) at index 0$",
+        ),
+        (
+            lambda: split_sizes(5, np.array([2, -1, 4])),
+            ValueError,
+            r"^split_size_or_sections \[2, -1, 4\] must hold non-negative ints$",
+        ),
+        (
+            lambda: cat_shape("ab", 0),
+            TypeError,
+            r"^shapes must be a non-empty list of shapes, not str$",
+        ),
+        (
+            lambda: cat_shape(np.array([[2, 3], [2, 4]]), 0),
+            ValueError,
+            r"^shapes\[1\] \(2, 4\) does not match shapes\[0\] \(2, 3\) outside dim 0$",
+        ),
+        (
+            lambda: reduce_shape((2, 3), 0, keepdim=np.int64(1)),
+            TypeError,
+            r"^keepdim must be a bool, not numpy\.int64 \(1\)$",
+        ),
+        (
+            lambda: split_sizes(5, 2.5),
+            TypeError,
+            r"^split_size_or_sections must be an int or a sequence of ints, not float \(2\.5\)$",
+        ),
+        (
+            lambda: reduce_shape((2, 3), np.float64(1)),
+            TypeError,
+            r"^dim must be an int or a sequence of ints, not numpy\.float64 \(1\.0\)$",
+        ),
+        (
+            lambda: reduce_shape((2, 3), [0.0]),
+            TypeError,
+            r"^dim must hold ints, not float \(0\.0\) at index 0$",
+        ),
+        (
+            lambda: argmax([1.0, 2.0], np.float32(0)),
+            TypeError,
+            r"^dim must be an int, not numpy\.float32 \(0\.0\)$",
+        ),
+    ],
+)
+def test_numpy_values_that_are_wrong_are_refused_by_name(call, error, message):
     with pytest.raises(error, match=message):
         call()

@@ -1,5 +1,5 @@
-"""The transform oracles checked without torch: the axis move and the scaling by hand, and
-normalize against its formula written out per channel."""
+"""The transform oracles checked without torch: the axis move and the scaling by hand, normalize
+against its formula written out per channel, and with NumPy means and stds."""
 
 from __future__ import annotations
 
@@ -68,3 +68,37 @@ def test_normalize_refuses_bad_arguments():
         normalize(x.astype(np.uint8), (0.5,), (0.5,))
     with pytest.raises(ValueError, match=r"needs \(\.\.\., C, H, W\)"):
         normalize(x[0], (0.5,), (0.5,))
+
+
+# NumPy inputs -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mean", "std"),
+    [
+        (np.array([0.5, 0.25, 0.0], np.float32), np.array([0.5, 2.0, 1.0])),
+        ((np.float32(0.5), np.float64(0.25), np.int64(0)), [np.float16(0.5), 2, 1.0]),
+        (np.float32(0.5), np.array(0.25)),
+        (np.array([1, 0, 2]), np.array([1, 2, 4], np.uint8)),
+    ],
+    ids=["arrays", "numpy scalars", "one for every channel", "integer arrays"],
+)
+def test_normalize_takes_numpy_means_and_stds(mean, std):
+    x = to_tensor(np.arange(3 * 2 * 3, dtype=np.uint8).reshape(3, 2, 3))
+    expected = normalize(x, np.asarray(mean).tolist(), np.asarray(std).tolist())
+    assert np.array_equal(normalize(x, mean, std), expected)
+
+
+@pytest.mark.parametrize(
+    ("mean", "std", "error", "message"),
+    [
+        (np.array([[0.5]]), 0.5, ValueError, r"^mean must be a number or a 1-d sequence, not of "),
+        (0.5, [True], TypeError, r"^std must hold real numbers, not bool$"),
+        (["a"], 0.5, TypeError, r"^mean must hold real numbers, not <U1$"),
+        (0.5, np.float32(0), ValueError, r"^std \[0\.0\] holds a zero: division by zero$"),
+        (np.zeros(2), 0.5, ValueError, r"^mean has 2 values for 3 channels$"),
+    ],
+)
+def test_normalize_refuses_numpy_values_that_are_wrong_by_name(mean, std, error, message):
+    with pytest.raises(error, match=message):
+        normalize(np.zeros((3, 2, 2), np.float32), mean, std)
