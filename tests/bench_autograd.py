@@ -14,28 +14,27 @@ launching the graph's nodes costs more than the arithmetic).
 requiring grad, under `torch.no_grad()`: the gap between the two is the cost of building the graph
 and keeping the tensors backward would need.
 
-Under `pytest -n auto` pytest-benchmark does not time: each runs once, on the smallest width.
+Under `pytest -n auto` pytest-benchmark does not time: each runs once, at the smallest width alone.
 """
 
 from __future__ import annotations
 
-import pytest
 import torch
 from torch import nn
 
-from tests.harness.bench_sizes import sized_for_the_run
+from tests.harness.bench_sizes import over_sizes
 from tests.harness.torch_settings import seeded
 
 WIDTHS = [64, 256, 1024, 2048]
 BATCH = 128
 LAYERS = 3
-over_widths = pytest.mark.parametrize("size", WIDTHS, ids=lambda width: f"width{width}")
+over_widths = over_sizes(WIDTHS, ids=lambda width: f"width{width}")
 
 
 def mlp_and_input(benchmark, size: int, device: str, backward: bool = False):
     """The MLP (seeded weights, the global RNG untouched), a constant input batch, and the FLOPs
     of one call recorded: a forward's, or a backward's (no input gradient for the first layer)."""
-    width = sized_for_the_run(benchmark, size, WIDTHS)
+    width = size
     with seeded(0):
         model = nn.Sequential(
             nn.Linear(width, width),
@@ -53,7 +52,6 @@ def mlp_and_input(benchmark, size: int, device: str, backward: bool = False):
 
 
 @over_widths
-@pytest.mark.devices("cpu", "cuda")
 def bench_mlp_forward(benchmark, device, size):
     """`model(batch).sum()` with the graph recorded, as training does it."""
     model, batch = mlp_and_input(benchmark, size, device)
@@ -61,7 +59,6 @@ def bench_mlp_forward(benchmark, device, size):
 
 
 @over_widths
-@pytest.mark.devices("cpu", "cuda")
 def bench_mlp_backward(benchmark, device, size):
     """`loss.backward()` alone: each round's forward runs in the untimed setup."""
     model, batch = mlp_and_input(benchmark, size, device, backward=True)
@@ -74,7 +71,6 @@ def bench_mlp_backward(benchmark, device, size):
 
 
 @over_widths
-@pytest.mark.devices("cpu", "cuda")
 def bench_forward_no_grad(benchmark, device, size):
     """`bench_mlp_forward`'s forward under `torch.no_grad()`: no graph, no saved tensors."""
     model, batch = mlp_and_input(benchmark, size, device)

@@ -14,16 +14,15 @@ producing a sample costs more than sending it (decoding files, augmenting), whic
 `TensorDataset` does not. On CUDA each batch is also moved to the device (`.to(device)`), as a
 training loop would.
 
-Under `pytest -n auto` each benchmark runs once on the smallest size, as a smoke test.
+Under `pytest -n auto` each benchmark runs once at its smallest size alone, as a smoke test.
 """
 
 from __future__ import annotations
 
-import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from tests.harness.bench_sizes import sized_for_the_run
+from tests.harness.bench_sizes import over_sizes
 
 SAMPLES = [256, 1024, 4096]  # 4096 samples are 48 MiB of images
 BATCH_SIZE = 64
@@ -31,9 +30,9 @@ IMAGE_SHAPE = (3, 32, 32)
 
 
 def cifar_shaped_epoch(benchmark, size: int, device: str, num_workers: int):
-    """A function that runs one epoch of a loader over `size` samples (the smallest for a smoke
-    run) with `num_workers` workers, moving each batch to `device`; the bytes recorded."""
-    samples = sized_for_the_run(benchmark, size, SAMPLES)
+    """A function that runs one epoch of a loader over `size` samples with `num_workers`
+    workers, moving each batch to `device`; the bytes recorded."""
+    samples = size
     images = torch.ones(samples, *IMAGE_SHAPE)
     labels = torch.arange(samples) % 10
     benchmark.extra_info["unit"] = "samples"
@@ -56,14 +55,14 @@ def cifar_shaped_epoch(benchmark, size: int, device: str, num_workers: int):
     return one_epoch, samples
 
 
-@pytest.mark.parametrize("size", SAMPLES)
+@over_sizes(SAMPLES, ids=str)
 def bench_dataloader_main_process(benchmark, device, size):
     """One epoch with `num_workers=0`: batches are collated in the main process."""
     one_epoch, samples = cifar_shaped_epoch(benchmark, size, device, num_workers=0)
     assert benchmark(one_epoch) == samples
 
 
-@pytest.mark.parametrize("size", SAMPLES)
+@over_sizes(SAMPLES, ids=str)
 def bench_dataloader_two_workers(benchmark, device, size):
     """One epoch with `num_workers=2`, `persistent_workers=False`: two processes start, collate
     alternate batches and stop, in every epoch."""

@@ -13,7 +13,7 @@ write) or `flops` (the matmul's 2n³), so the report's speedup column and its cr
 compare the whole cost of getting the answer to the host, which is what notes 004's claim is
 about. The CUDA timer synchronises before each reading (tests/harness/timing.py).
 
-Under `pytest -n auto` (or `--benchmark-disable`) each runs once on its smallest size.
+Under `pytest -n auto` (or `--benchmark-disable`) each runs once, at its smallest size alone.
 """
 
 from __future__ import annotations
@@ -21,13 +21,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tests.harness.bench_sizes import KIB, MIB, over_sizes, sized_for_the_run
+from tests.harness.bench_sizes import KIB, MIB, over_sizes
 
 COPY_SIZES = [KIB, 64 * KIB, MIB, 16 * MIB, 256 * MIB, 1024 * MIB]
 ELEMENTWISE_SIZES = [KIB, 64 * KIB, MIB, 16 * MIB, 256 * MIB]
 MATMUL_WIDTHS = [16, 64, 256, 1024, 4096]
-
-only_cuda = pytest.mark.devices("cuda")
 
 
 def host_bytes(nbytes: int, pinned: bool) -> torch.Tensor:
@@ -37,7 +35,7 @@ def host_bytes(nbytes: int, pinned: bool) -> torch.Tensor:
 
 
 def record_copy(benchmark, size: int) -> int:
-    nbytes = sized_for_the_run(benchmark, size, COPY_SIZES)
+    nbytes = size
     benchmark.extra_info["bytes"] = nbytes
     return nbytes
 
@@ -45,7 +43,7 @@ def record_copy(benchmark, size: int) -> int:
 # Copies (CUDA only) ------------------------------------------------------------------------------
 
 
-@only_cuda
+@pytest.mark.devices("cuda")
 @over_sizes(COPY_SIZES)
 def bench_host_to_device_pageable(benchmark, device, size):
     """`gpu.copy_(host)` from ordinary (pageable) host memory."""
@@ -55,7 +53,7 @@ def bench_host_to_device_pageable(benchmark, device, size):
     benchmark(on_device.copy_, host)
 
 
-@only_cuda
+@pytest.mark.devices("cuda")
 @over_sizes(COPY_SIZES)
 def bench_host_to_device_pinned(benchmark, device, size):
     """`gpu.copy_(host, non_blocking=True)` from pinned host memory (the timer synchronises)."""
@@ -65,7 +63,7 @@ def bench_host_to_device_pinned(benchmark, device, size):
     benchmark(on_device.copy_, host, non_blocking=True)
 
 
-@only_cuda
+@pytest.mark.devices("cuda")
 @over_sizes(COPY_SIZES)
 def bench_device_to_host_pageable(benchmark, device, size):
     """`host.copy_(gpu)` into ordinary (pageable) host memory."""
@@ -75,7 +73,7 @@ def bench_device_to_host_pageable(benchmark, device, size):
     benchmark(host.copy_, on_device)
 
 
-@only_cuda
+@pytest.mark.devices("cuda")
 @over_sizes(COPY_SIZES)
 def bench_device_to_host_pinned(benchmark, device, size):
     """`host.copy_(gpu, non_blocking=True)` into pinned host memory (the timer synchronises)."""
@@ -88,12 +86,11 @@ def bench_device_to_host_pinned(benchmark, device, size):
 # What a user pays: CPU compute against copy-in + GPU compute + copy-out ------------------------
 
 
-@pytest.mark.devices("cpu", "cuda")
 @over_sizes(ELEMENTWISE_SIZES)
 def bench_elementwise(benchmark, device, size):
     """`torch.exp(x)` of a float32 tensor of `size` bytes held on the host; on CUDA with the
     copy of `x` in and of the result out."""
-    nbytes = sized_for_the_run(benchmark, size, ELEMENTWISE_SIZES)
+    nbytes = size
     benchmark.extra_info["bytes"] = 2 * nbytes  # the op reads x and writes its result
     x = torch.full((nbytes // 4,), 0.5)
     if device == "cpu":
@@ -102,12 +99,11 @@ def bench_elementwise(benchmark, device, size):
         benchmark(lambda: torch.exp(x.to(device)).cpu())
 
 
-@pytest.mark.devices("cpu", "cuda")
-@pytest.mark.parametrize("size", MATMUL_WIDTHS)
+@over_sizes(MATMUL_WIDTHS, ids=str)
 def bench_matmul(benchmark, device, size):
     """`a @ b` of two float32 `size` x `size` matrices held on the host; on CUDA with the
     copies of `a` and `b` in and of the product out."""
-    n = sized_for_the_run(benchmark, size, MATMUL_WIDTHS)
+    n = size
     benchmark.extra_info["flops"] = 2 * n**3
     benchmark.extra_info["unit"] = "width"
     benchmark.extra_info["copied_bytes"] = 3 * n * n * 4 if device == "cuda" else 0

@@ -8,7 +8,7 @@ one log-probability per row and writes a scalar: `extra_info["bytes"] = 2 * size
 Both do a few operations per element, so the report's GB/s is the figure to compare.
 
 Under `pytest -n auto` pytest-benchmark does not time, and each benchmark runs once as a smoke
-test on the smallest size.
+test at its smallest size alone.
 """
 
 from __future__ import annotations
@@ -16,17 +16,17 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F  # noqa: N812
 
-from tests.harness.bench_sizes import KIB, MIB, over_sizes, sized_for_the_run
+from tests.harness.bench_sizes import KIB, MIB, over_sizes
 
 SIZES = [4 * KIB, 256 * KIB, 4 * MIB, 64 * MIB]
 CLASSES = 1024
 ROW_BYTES = CLASSES * 4
 
 
-def scores(benchmark, size: int, device: str) -> torch.Tensor:
-    """Float32 scores of `size` bytes (the smallest size in a smoke run), `(rows, CLASSES)`,
+def scores(size: int, device: str) -> torch.Tensor:
+    """Float32 scores of `size` bytes, `(rows, CLASSES)`,
     with values spread over a few units so that exp neither overflows nor is constant."""
-    nbytes = sized_for_the_run(benchmark, size, SIZES)
+    nbytes = size
     rows = nbytes // ROW_BYTES
     values = torch.arange(rows * CLASSES, dtype=torch.float32, device=device) % 17 / 4
     return values.reshape(rows, CLASSES)
@@ -35,7 +35,7 @@ def scores(benchmark, size: int, device: str) -> torch.Tensor:
 @over_sizes(SIZES)
 def bench_softmax(benchmark, device, size):
     """`F.softmax(x, dim=1)`: a new `(rows, 1024)` tensor of probabilities per call."""
-    x = scores(benchmark, size, device)
+    x = scores(size, device)
     benchmark.extra_info["bytes"] = 2 * x.numel() * 4  # read the scores, write the probabilities
     benchmark(F.softmax, x, dim=1)
 
@@ -43,7 +43,7 @@ def bench_softmax(benchmark, device, size):
 @over_sizes(SIZES)
 def bench_cross_entropy(benchmark, device, size):
     """`F.cross_entropy(x, target)` with class indices, mean over the rows."""
-    x = scores(benchmark, size, device)
+    x = scores(size, device)
     rows = x.shape[0]
     target = torch.arange(rows, device=device) % CLASSES
     # log_softmax reads x and writes its result; nll_loss reads the targets (8 bytes each) and

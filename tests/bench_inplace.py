@@ -12,22 +12,22 @@ are those the op reads and writes; a CPU cache that reads each line it is about 
 avoids by writing the lines it has just read.)
 
 Under `pytest -n auto` pytest-benchmark does not time, and each benchmark runs once as a smoke
-test: on the smallest size, so that the smoke run does not fill three 256 MiB tensors.
+test, at its smallest size alone, so that the smoke run does not fill three 256 MiB tensors.
 """
 
 from __future__ import annotations
 
 import torch
 
-from tests.harness.bench_sizes import KIB, MIB, over_sizes, sized_for_the_run
+from tests.harness.bench_sizes import KIB, MIB, over_sizes
 
 SIZES = [4 * KIB, 256 * KIB, 16 * MIB, 256 * MIB]
 
 
 def float32_operands(benchmark, size: int, device: str, count: int) -> list[torch.Tensor]:
-    """`count` float32 tensors of `size` bytes each (the smallest size for a smoke run), every
+    """`count` float32 tensors of `size` bytes each, every
     page touched (`torch.ones`, not `torch.empty`), and the bytes one call moves recorded."""
-    nbytes = sized_for_the_run(benchmark, size, SIZES)
+    nbytes = size
     benchmark.extra_info["bytes"] = 3 * nbytes  # read a and b, write the result
     return [torch.ones(nbytes // 4, dtype=torch.float32, device=device) for _ in range(count)]
 

@@ -13,17 +13,17 @@ again); conv1's input is the image, which needs none. So forward+backward record
 `bench_linear`: `size` is the width `w` (unit "width"), from 64 to 4096: `nn.Linear(w, w)` on a
 `[256, w]` batch, `2 * 256 * w * w` FLOPs.
 
-Under `pytest -n auto` (benchmark disabled) each runs once on its smallest size, as a smoke test.
+Under `pytest -n auto` (benchmark disabled) each runs once at its smallest size alone, as a smoke
+test.
 """
 
 from __future__ import annotations
 
-import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
-from tests.harness.bench_sizes import sized_for_the_run
+from tests.harness.bench_sizes import over_sizes
 from tests.harness.torch_settings import seeded
 
 BATCHES = [1, 16, 256, 4096]
@@ -40,9 +40,9 @@ def conv_flops(batch: int, in_channels: int, out_channels: int, kernel: int, n: 
 
 
 def notes_004_operands(benchmark, size: int, device: str, backward: bool):
-    """The inputs, weights and biases of both convolutions for a batch of `size` (the smallest
-    for a smoke run), with deterministic values from a seeded generator."""
-    batch = sized_for_the_run(benchmark, size, BATCHES)
+    """The inputs, weights and biases of both convolutions for a batch of `size`, with
+    deterministic values from a seeded generator."""
+    batch = size
     generator = torch.Generator().manual_seed(0)
     operands = []
     for index, (cin, cout, kernel, n) in enumerate(NOTES_004_CONVS):
@@ -60,7 +60,7 @@ def notes_004_operands(benchmark, size: int, device: str, backward: bool):
     return operands
 
 
-@pytest.mark.parametrize("size", BATCHES)
+@over_sizes(BATCHES, ids=str)
 def bench_conv2d_forward(benchmark, device, size):
     """Forward of notes 004's conv1 and conv2 on a batch of `size` samples."""
     operands = notes_004_operands(benchmark, size, device, backward=False)
@@ -72,7 +72,7 @@ def bench_conv2d_forward(benchmark, device, size):
         benchmark(forward)
 
 
-@pytest.mark.parametrize("size", BATCHES)
+@over_sizes(BATCHES, ids=str)
 def bench_conv2d_forward_backward(benchmark, device, size):
     """Forward and backward of notes 004's conv1 and conv2 on a batch of `size` samples."""
     operands = notes_004_operands(benchmark, size, device, backward=True)
@@ -86,10 +86,10 @@ def bench_conv2d_forward_backward(benchmark, device, size):
     benchmark(forward_backward)
 
 
-@pytest.mark.parametrize("size", WIDTHS)
+@over_sizes(WIDTHS, ids=str)
 def bench_linear(benchmark, device, size):
     """`nn.Linear(w, w)` forward on `[256, w]`, for widths `w = size`."""
-    width = sized_for_the_run(benchmark, size, WIDTHS)
+    width = size
     generator = torch.Generator().manual_seed(0)
     with seeded(0):
         layer = nn.Linear(width, width).to(device)

@@ -7,10 +7,9 @@ bytes one call copies (0 for a zero-copy view), from which the report computes G
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import torch
 
-from tests.harness.bench_sizes import KIB, MIB, over_sizes, sized_for_the_run
+from tests.harness.bench_sizes import KIB, MIB, over_sizes
 
 SIZES = [1 * KIB, 64 * KIB, 1 * MIB, 16 * MIB, 256 * MIB]
 
@@ -20,9 +19,7 @@ def float32_array(nbytes: int) -> np.ndarray:
 
 
 @over_sizes(SIZES)
-@pytest.mark.devices("cpu")
-def bench_from_numpy(benchmark, device, size):
-    size = sized_for_the_run(benchmark, size, SIZES)
+def bench_from_numpy(benchmark, size):
     array = float32_array(size)
     benchmark.extra_info["bytes"] = 0
     benchmark(torch.from_numpy, array)
@@ -30,7 +27,6 @@ def bench_from_numpy(benchmark, device, size):
 
 @over_sizes(SIZES)
 def bench_as_tensor(benchmark, device, size):
-    size = sized_for_the_run(benchmark, size, SIZES)
     array = float32_array(size)
     benchmark.extra_info["bytes"] = 0 if device == "cpu" else array.nbytes
     benchmark(torch.as_tensor, array, device=device)
@@ -38,7 +34,6 @@ def bench_as_tensor(benchmark, device, size):
 
 @over_sizes(SIZES)
 def bench_tensor_copy(benchmark, device, size):
-    size = sized_for_the_run(benchmark, size, SIZES)
     array = float32_array(size)
     benchmark.extra_info["bytes"] = array.nbytes
     benchmark(torch.tensor, array, device=device)
@@ -47,7 +42,6 @@ def bench_tensor_copy(benchmark, device, size):
 @over_sizes(SIZES)
 def bench_cpu_numpy(benchmark, device, size):
     """`t.cpu().numpy()`: a view on the CPU, a device-to-host copy from CUDA."""
-    size = sized_for_the_run(benchmark, size, SIZES)
     tensor = torch.ones(size // 4, dtype=torch.float32, device=device)
     benchmark.extra_info["bytes"] = 0 if device == "cpu" else size
     benchmark(lambda: tensor.cpu().numpy())

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import torch
 
-from tests.harness.bench_sizes import KIB, MIB, over_sizes, sized_for_the_run
+from tests.harness.bench_sizes import KIB, MIB, over_sizes
 
 SIZES = [64 * KIB, 4 * MIB, 64 * MIB]
 
 
 @over_sizes(SIZES)
 def bench_sum(benchmark, device, size):
-    size = sized_for_the_run(benchmark, size, SIZES)
     tensor = torch.ones(size // 4, device=device)
     benchmark.extra_info["bytes"] = size
     benchmark(tensor.sum)

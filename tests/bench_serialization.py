@@ -15,7 +15,7 @@ report's MB/s compares like with like and the file sizes can be read off beside 
 Files go under pytest's `tmp_path`, on the device's file system (usually the page cache after
 the first round): these are serialization costs, not disk speed. On CUDA the model lives on
 the GPU: a save copies to the host and a load copies back. Under `pytest -n auto` the smoke run
-uses the smallest size.
+uses the smallest size alone.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from tests.harness.bench_sizes import KIB, MIB, over_sizes, sized_for_the_run
+from tests.harness.bench_sizes import KIB, MIB, over_sizes
 
 SIZES = [KIB, 64 * KIB, MIB, 16 * MIB, 64 * MIB, 256 * MIB, 1024 * MIB]
 LAYERS, OUT = 4, 16
@@ -37,10 +37,10 @@ class Layers(nn.Module):
         self.layers = nn.ModuleList(nn.Linear(width, OUT, bias=False) for _ in range(LAYERS))
 
 
-def model_of(benchmark, size: int, device: str) -> Layers:
-    """A model whose parameters take `size` bytes (the smallest size in a smoke run), filled
+def model_of(size: int, device: str) -> Layers:
+    """A model whose parameters take `size` bytes, filled
     with ones (every page touched, no time spent on random initialisation)."""
-    nbytes = sized_for_the_run(benchmark, size, SIZES)
+    nbytes = size
     with torch.device("meta"):
         net = Layers(nbytes // (4 * LAYERS * OUT))
     net = net.to_empty(device=device)
@@ -59,7 +59,7 @@ def record(benchmark, path) -> None:
 @over_sizes(SIZES)
 def bench_save_whole_model(benchmark, device, size, tmp_path):
     """`torch.save(net, path)`: the module pickled with its parameters."""
-    net, path = model_of(benchmark, size, device), tmp_path / "net.pt"
+    net, path = model_of(size, device), tmp_path / "net.pt"
     benchmark(torch.save, net, path)
     record(benchmark, path)
 
@@ -67,7 +67,7 @@ def bench_save_whole_model(benchmark, device, size, tmp_path):
 @over_sizes(SIZES)
 def bench_save_state_dict(benchmark, device, size, tmp_path):
     """`torch.save(net.state_dict(), path)`: the parameters by name."""
-    net, path = model_of(benchmark, size, device), tmp_path / "net_params.pt"
+    net, path = model_of(size, device), tmp_path / "net_params.pt"
     benchmark(lambda: torch.save(net.state_dict(), path))
     record(benchmark, path)
 
@@ -75,7 +75,7 @@ def bench_save_state_dict(benchmark, device, size, tmp_path):
 @over_sizes(SIZES)
 def bench_load_whole_model(benchmark, device, size, tmp_path):
     """`torch.load(path, weights_only=False)`: a new module, parameters on the saved device."""
-    net, path = model_of(benchmark, size, device), tmp_path / "net.pt"
+    net, path = model_of(size, device), tmp_path / "net.pt"
     torch.save(net, path)
     del net
     benchmark(torch.load, path, weights_only=False)
@@ -85,7 +85,7 @@ def bench_load_whole_model(benchmark, device, size, tmp_path):
 @over_sizes(SIZES)
 def bench_load_state_dict(benchmark, device, size, tmp_path):
     """`net.load_state_dict(torch.load(path))` into a model built beforehand."""
-    net, path = model_of(benchmark, size, device), tmp_path / "net_params.pt"
+    net, path = model_of(size, device), tmp_path / "net_params.pt"
     torch.save(net.state_dict(), path)
     benchmark(lambda: net.load_state_dict(torch.load(path)))
     record(benchmark, path)

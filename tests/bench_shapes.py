@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from tests.harness.bench_sizes import KIB, MIB, over_sizes, sized_for_the_run
+from tests.harness.bench_sizes import KIB, MIB, over_sizes
 
 SIZES = [64 * KIB, 4 * MIB, 64 * MIB]
 PIECES = 8
@@ -23,7 +23,6 @@ def square_matrix(nbytes: int, device: str) -> torch.Tensor:
 
 @over_sizes(SIZES)
 def bench_reshape_contiguous(benchmark, device, size):
-    size = sized_for_the_run(benchmark, size, SIZES)
     matrix = square_matrix(size, device)
     benchmark.extra_info["bytes"] = 0
     benchmark(matrix.reshape, -1)
@@ -31,7 +30,6 @@ def bench_reshape_contiguous(benchmark, device, size):
 
 @over_sizes(SIZES)
 def bench_reshape_transposed(benchmark, device, size):
-    size = sized_for_the_run(benchmark, size, SIZES)
     transposed = square_matrix(size, device).t()
     benchmark.extra_info["bytes"] = 2 * transposed.numel() * transposed.element_size()
     benchmark(transposed.reshape, -1)
@@ -39,7 +37,6 @@ def bench_reshape_transposed(benchmark, device, size):
 
 @over_sizes(SIZES)
 def bench_cat(benchmark, device, size):
-    size = sized_for_the_run(benchmark, size, SIZES)
     pieces = list(torch.ones(size // 4, device=device).chunk(PIECES))
     benchmark.extra_info["bytes"] = 2 * size
     benchmark(torch.cat, pieces)
@@ -47,7 +44,6 @@ def bench_cat(benchmark, device, size):
 
 @over_sizes(SIZES)
 def bench_fill_preallocated(benchmark, device, size):
-    size = sized_for_the_run(benchmark, size, SIZES)
     pieces = list(torch.ones(size // 4, device=device).chunk(PIECES))
     buffer = torch.empty(size // 4, device=device)
     slots = buffer.split([len(piece) for piece in pieces])

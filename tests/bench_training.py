@@ -13,18 +13,17 @@ The confusion-matrix benchmarks take `size` samples (labels and predictions, int
 classes): the loop does one indexing operation per sample, `bincount` and `index_put_` one
 kernel for all. Each records the bytes of its input, 16 per sample.
 
-Under `pytest -n auto` nothing is timed and each benchmark runs once, on the smallest size (for
-the epoch, a single step of the smallest batch).
+Under `pytest -n auto` nothing is timed and each benchmark runs once, at its smallest size alone
+(for the epoch, a single step of the smallest batch).
 """
 
 from __future__ import annotations
 
-import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812 (the notes' name)
 from torch import nn
 
-from tests.harness.bench_sizes import sized_for_the_run
+from tests.harness.bench_sizes import over_sizes
 from tests.harness.torch_settings import seeded
 
 EPOCH_SAMPLES = 1024
@@ -64,10 +63,10 @@ def synthetic_fashion_mnist(device: str, count: int) -> tuple[torch.Tensor, torc
     return images.to(device), labels.to(device)
 
 
-@pytest.mark.parametrize("size", BATCH_SIZES)
+@over_sizes(BATCH_SIZES, ids=str)
 def bench_training_epoch(benchmark, device, size):
     """One epoch of notes 004's loop with Adam(lr=0.01), at batch size `size`."""
-    batch_size = sized_for_the_run(benchmark, size, BATCH_SIZES)
+    batch_size = size
     samples = batch_size if benchmark.disabled else EPOCH_SAMPLES  # a smoke run: one step
     images, labels = synthetic_fashion_mnist(device, samples)
     with seeded(0):
@@ -89,7 +88,7 @@ def bench_training_epoch(benchmark, device, size):
 
 
 def labels_and_predictions(benchmark, device, size) -> tuple[torch.Tensor, torch.Tensor]:
-    count = sized_for_the_run(benchmark, size, DATASET_SIZES)
+    count = size
     generator = torch.Generator().manual_seed(0)
     labels = torch.randint(CLASSES, (count,), generator=generator).to(device)
     preds = torch.randint(CLASSES, (count,), generator=generator).to(device)
@@ -98,7 +97,7 @@ def labels_and_predictions(benchmark, device, size) -> tuple[torch.Tensor, torch
     return labels, preds
 
 
-@pytest.mark.parametrize("size", DATASET_SIZES)
+@over_sizes(DATASET_SIZES, ids=str)
 def bench_confusion_matrix_loop(benchmark, device, size):
     """Notes 004's way: one `cmt[label, pred] += 1` per sample."""
     labels, preds = labels_and_predictions(benchmark, device, size)
@@ -112,7 +111,7 @@ def bench_confusion_matrix_loop(benchmark, device, size):
     benchmark(loop)
 
 
-@pytest.mark.parametrize("size", DATASET_SIZES)
+@over_sizes(DATASET_SIZES, ids=str)
 def bench_confusion_matrix_bincount(benchmark, device, size):
     """`torch.bincount(labels * n + preds, minlength=n * n).reshape(n, n)`."""
     labels, preds = labels_and_predictions(benchmark, device, size)
@@ -125,7 +124,7 @@ def bench_confusion_matrix_bincount(benchmark, device, size):
     benchmark(vectorised)
 
 
-@pytest.mark.parametrize("size", DATASET_SIZES)
+@over_sizes(DATASET_SIZES, ids=str)
 def bench_confusion_matrix_index_put(benchmark, device, size):
     """`cmt.index_put_((labels, preds), ones, accumulate=True)` into a new zero matrix."""
     labels, preds = labels_and_predictions(benchmark, device, size)

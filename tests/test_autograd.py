@@ -483,7 +483,7 @@ def test_backward_without_gradient_needs_one_element(device, shape):
 @pytest.mark.claim("autograd.backward.vector-jacobian-product")
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=str)
 @given(case=smooth_functions())
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50)
 def test_backward_with_gradient_is_j_transpose_v(device, dtype, case):
     f, x, v = case
     xt = leaf(x, device, dtype)
@@ -523,7 +523,7 @@ def test_every_step_kind_gives_j_transpose_v(device, dtype):
 
 @pytest.mark.claim("autograd.backward.vector-jacobian-product")
 @given(case=smooth_functions())
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 def test_gradcheck_agrees_on_the_same_functions(device, case):
     f, x, _ = case
     xt = torch.tensor(x, dtype=torch.float64, device=device, requires_grad=True)

@@ -48,7 +48,6 @@ class WrappedDataLoader:
 
 
 @pytest.mark.claim("data.tensor-dataset.rows-together")
-@pytest.mark.devices("cpu", "cuda")
 @given(n=st.integers(1, 20), features=st.integers(1, 4), batch_size=BATCH_SIZES)
 def test_tensor_dataset_pairs_rows_and_the_loader_stacks_them(device, n, features, batch_size):
     x = torch.arange(n * features, dtype=torch.float32, device=device).reshape(n, features)
@@ -69,9 +68,8 @@ def test_tensor_dataset_pairs_rows_and_the_loader_stacks_them(device, n, feature
 
 
 @pytest.mark.claim("data.tensor-dataset.rows-together")
-@pytest.mark.devices("cpu")
-def test_tensor_dataset_refuses_tensors_of_different_lengths(device):
-    shorter, longer = torch.zeros(3, 2, device=device), torch.zeros(4, device=device)
+def test_tensor_dataset_refuses_tensors_of_different_lengths():
+    shorter, longer = torch.zeros(3, 2), torch.zeros(4)
     if torch_version() != (2, 10):
         with pytest.raises(AssertionError, match="Size mismatch between tensors"):
             TensorDataset(shorter, longer)
@@ -91,9 +89,8 @@ def test_tensor_dataset_refuses_tensors_of_different_lengths(device):
 
 
 @pytest.mark.claim("data.loader.batches-per-epoch")
-@pytest.mark.devices("cpu")
 @given(n=SAMPLES, batch_size=BATCH_SIZES, drop_last=st.booleans())
-def test_batches_per_epoch_are_ceil_or_floor(device, n, batch_size, drop_last):
+def test_batches_per_epoch_are_ceil_or_floor(n, batch_size, drop_last):
     loader = indices_loader(n, batch_size=batch_size, drop_last=drop_last)
     call = f"DataLoader(<{n} samples>, batch_size={batch_size}, drop_last={drop_last})"
     expected = -(-n // batch_size) if not drop_last else n // batch_size  # ceil or floor
@@ -110,8 +107,7 @@ def test_batches_per_epoch_are_ceil_or_floor(device, n, batch_size, drop_last):
 
 
 @pytest.mark.claim("data.loader.batches-per-epoch")
-@pytest.mark.devices("cpu")
-def test_a_batch_size_below_one_is_refused(device):
+def test_a_batch_size_below_one_is_refused():
     with pytest.raises(ValueError, match="batch_size should be a positive integer"):
         indices_loader(4, batch_size=0)
 
@@ -120,11 +116,8 @@ def test_a_batch_size_below_one_is_refused(device):
 
 
 @pytest.mark.claim("data.loader.shuffle-permutes")
-@pytest.mark.devices("cpu")
 @given(n=st.integers(1, 40), batch_size=BATCH_SIZES, seed=SEEDS)
-def test_shuffle_yields_a_permutation_every_epoch_and_a_seed_replays_it(
-    device, n, batch_size, seed
-):
+def test_shuffle_yields_a_permutation_every_epoch_and_a_seed_replays_it(n, batch_size, seed):
     call = f"DataLoader(<{n} samples>, batch_size={batch_size}, shuffle=True)"
     before = torch.random.get_rng_state()
     first = indices_loader(
@@ -147,8 +140,7 @@ def test_shuffle_yields_a_permutation_every_epoch_and_a_seed_replays_it(
 
 
 @pytest.mark.claim("data.loader.shuffle-permutes")
-@pytest.mark.devices("cpu")
-def test_epochs_are_shuffled_anew(device):
+def test_epochs_are_shuffled_anew():
     loader = indices_loader(
         50, batch_size=10, shuffle=True, generator=torch.Generator().manual_seed(1)
     )
@@ -161,8 +153,7 @@ def test_epochs_are_shuffled_anew(device):
 
 
 @pytest.mark.claim("data.loader.shuffle-permutes")
-@pytest.mark.devices("cpu")
-def test_without_a_generator_every_epoch_draws_from_the_global_rng(device):
+def test_without_a_generator_every_epoch_draws_from_the_global_rng():
     loader = DataLoader(TensorDataset(torch.arange(6)), batch_size=2)  # not even shuffled
     with seeded():
         before = torch.random.get_rng_state()
@@ -176,8 +167,7 @@ def test_without_a_generator_every_epoch_draws_from_the_global_rng(device):
 
 
 @pytest.mark.claim("data.loader.workers-same-batches")
-@pytest.mark.devices("cpu")
-def test_two_workers_yield_the_batches_of_the_main_process(device):
+def test_two_workers_yield_the_batches_of_the_main_process():
     # Tiny data, persistent_workers=False: each iter() forks and stops 2 processes (~0.1 s), the
     # start-up cost that tests/bench_data.py measures, so only the shuffled case, where epochs
     # differ, runs two epochs. `timeout` bounds every wait for a worker's batch.
@@ -210,7 +200,6 @@ def test_two_workers_yield_the_batches_of_the_main_process(device):
 
 
 @pytest.mark.claim("data.loader.wrapped-loader")
-@pytest.mark.devices("cpu", "cuda")
 @given(n=st.integers(1, 9), batch_size=st.integers(1, 4))
 @settings(max_examples=25)
 def test_the_wrapped_loader_applies_func_to_every_batch_every_epoch(device, n, batch_size):
@@ -243,8 +232,7 @@ def no_next(iterator_class: str) -> str:
 
 
 @pytest.mark.claim("data.loader.next-iter")
-@pytest.mark.devices("cpu")
-def test_next_of_iter_gives_the_first_batch_and_dot_next_is_gone(device):
+def test_next_of_iter_gives_the_first_batch_and_dot_next_is_gone():
     loader = indices_loader(10, batch_size=4)
     batches = iter(loader)
     assert next(batches)[0].tolist() == [0, 1, 2, 3]
@@ -263,8 +251,7 @@ def test_next_of_iter_gives_the_first_batch_and_dot_next_is_gone(device):
 
 
 @pytest.mark.claim("data.loader.next-iter")
-@pytest.mark.devices("cpu")
-def test_next_of_a_fresh_iter_on_a_shuffled_loader_is_a_new_epochs_first_batch(device):
+def test_next_of_a_fresh_iter_on_a_shuffled_loader_is_a_new_epochs_first_batch():
     loader = indices_loader(
         20, batch_size=5, shuffle=True, generator=torch.Generator().manual_seed(3)
     )

@@ -25,10 +25,6 @@ from tests.harness.timing import cuda_synchronized_clock
 from tests.harness.torch_settings import seeded
 from tests.harness.versions import torch_version
 
-on_every_device = pytest.mark.devices("cpu", "cuda", "meta")
-on_cpu = pytest.mark.devices("cpu")
-on_cuda = pytest.mark.devices("cuda")
-
 # Every dtype the round trip covers: NumPy's shared ones and bfloat16 (torch only).
 ROUND_TRIP_DTYPES = [torch_dtype(d) for d in SHARED_DTYPES] + [torch.bfloat16]
 # On the CPU the round trip is through a wider dtype that holds every value of the narrower.
@@ -105,8 +101,7 @@ def assert_same_numbers(got: torch.Tensor, want: torch.Tensor, expression: str) 
 
 
 @pytest.mark.claim("devices.idiom.pick-a-device")
-@on_cpu
-def test_the_idiom_picks_cuda_when_there_is_one(device):
+def test_the_idiom_picks_cuda_when_there_is_one():
     chosen = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     assert chosen.index is None
     # "cuda" means the current CUDA device, not cuda:0 itself; naming it needs no CUDA.
@@ -131,7 +126,6 @@ def other_device(device: str) -> str:
 
 
 @pytest.mark.claim("devices.to.returns-a-copy")
-@pytest.mark.devices("cpu", "cuda")
 @given(array=arrays(dtype=np.float32))
 def test_to_returns_a_new_tensor_and_leaves_the_original(device, array):
     original = torch.tensor(array, device=device)
@@ -149,7 +143,6 @@ def test_to_returns_a_new_tensor_and_leaves_the_original(device, array):
 
 
 @pytest.mark.claim("devices.to.same-object-when-nothing-changes")
-@on_every_device
 @given(array=arrays(dtype=np.float32))
 def test_to_the_same_device_and_dtype_returns_the_tensor_itself(device, array):
     tensor = torch.tensor(array, device=device)
@@ -167,7 +160,6 @@ def test_to_the_same_device_and_dtype_returns_the_tensor_itself(device, array):
 
 
 @pytest.mark.claim("devices.to.device-and-dtype")
-@pytest.mark.devices("cpu", "cuda")
 @given(array=arrays(dtype=np.float32))
 def test_to_cpu_double_changes_device_and_dtype_at_once(device, array):
     tensor = torch.tensor(array, device=device)
@@ -181,7 +173,6 @@ def test_to_cpu_double_changes_device_and_dtype_at_once(device, array):
 
 
 @pytest.mark.claim("devices.to.cuda-and-cpu-methods")
-@pytest.mark.devices("cpu", "cuda")
 def test_cuda_and_cpu_methods(device):
     tensor = torch.arange(6.0, device=device)
     on_cpu_tensor = tensor.cpu()
@@ -203,7 +194,6 @@ def test_cuda_and_cpu_methods(device):
 
 
 @pytest.mark.claim("devices.to.round-trip-exact")
-@pytest.mark.devices("cpu", "cuda")
 @settings(max_examples=30)
 @given(dtype=st.sampled_from(ROUND_TRIP_DTYPES), data=st.data())
 def test_a_round_trip_keeps_every_value(device, dtype, data):
@@ -218,9 +208,8 @@ def test_a_round_trip_keeps_every_value(device, dtype, data):
 
 
 @pytest.mark.claim("devices.to.round-trip-exact")
-@on_cpu
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=dtype_name)
-def test_a_conversion_back_to_16_bit_floats_keeps_nan_but_not_its_bits(device, dtype):
+def test_a_conversion_back_to_16_bit_floats_keeps_nan_but_not_its_bits(dtype):
     every_value = torch.arange(-(2**15), 2**15, dtype=torch.int32).to(torch.int16)
     values = every_value.view(dtype)
     back = values.to(torch.float32).to(dtype)
@@ -230,8 +219,7 @@ def test_a_conversion_back_to_16_bit_floats_keeps_nan_but_not_its_bits(device, d
 
 
 @pytest.mark.claim("devices.to.round-trip-exact")
-@on_cpu
-def test_meta_is_not_a_round_trip(device):
+def test_meta_is_not_a_round_trip():
     on_meta = torch.arange(3.0).to("meta")
     assert on_meta.device.type == "meta"
     assert on_meta.shape == (3,)
@@ -248,7 +236,6 @@ def tiny_model(seed: int = 0) -> nn.Module:
 
 
 @pytest.mark.claim("devices.module-to.in-place")
-@pytest.mark.devices("cpu", "cuda")
 def test_module_to_converts_in_place_and_returns_the_module(device):
     model = tiny_model().to(device)
     before = dict(model.named_parameters())
@@ -273,7 +260,6 @@ def test_module_to_converts_in_place_and_returns_the_module(device):
 
 
 @pytest.mark.claim("devices.create.on-a-device")
-@on_every_device
 @given(array=arrays(), shape=shapes())
 def test_creation_functions_take_a_device(device, array, shape):
     source = torch.tensor(array)  # on the CPU
@@ -308,7 +294,6 @@ def runtime_error_of(operation, *operands) -> str | None:
 
 
 @pytest.mark.claim("devices.mixing.raises")
-@pytest.mark.devices("cpu", "cuda")
 @settings(max_examples=25)  # each example raises six times; tracebacks are slow
 @given(shape=shapes(min_dims=1, min_side=1))
 def test_an_op_on_two_devices_raises(device, shape):
@@ -327,7 +312,6 @@ def test_an_op_on_two_devices_raises(device, shape):
 
 
 @pytest.mark.claim("devices.mixing.raises")
-@pytest.mark.devices("cpu", "cuda")
 @given(value=st.integers(-100, 100), shape=shapes(min_dims=1))
 def test_a_zero_dim_cpu_tensor_mixes_with_any_device(device, value, shape):
     other = second_device(device) if device == "cpu" else device  # never the CPU itself
@@ -344,8 +328,7 @@ def test_a_zero_dim_cpu_tensor_mixes_with_any_device(device, value, shape):
 
 
 @pytest.mark.claim("devices.mixing.raises")
-@on_cpu
-def test_on_meta_an_in_place_op_does_not_check_the_rule(device):
+def test_on_meta_an_in_place_op_does_not_check_the_rule():
     target = torch.ones(2)
     result = target.add_(torch.ones(2, device="meta"))  # no error on torch 2.15: see the spec
     assert result is target
@@ -353,7 +336,6 @@ def test_on_meta_an_in_place_op_does_not_check_the_rule(device):
 
 
 @pytest.mark.claim("devices.mixing.model-and-data")
-@pytest.mark.devices("cpu", "cuda")
 def test_the_model_and_its_input_must_share_a_device(device):
     model = tiny_model()[0].to(device)
     elsewhere = torch.ones(4, 3, device=second_device(device))
@@ -366,8 +348,7 @@ def test_the_model_and_its_input_must_share_a_device(device):
 
 
 @pytest.mark.claim("devices.notes.no-gpu-method")
-@on_cpu
-def test_there_is_no_gpu_method(device):
+def test_there_is_no_gpu_method():
     with pytest.raises(AttributeError, match="gpu"):
         tiny_model().gpu()
     with pytest.raises(AttributeError, match="gpu"):
@@ -377,7 +358,6 @@ def test_there_is_no_gpu_method(device):
 
 
 @pytest.mark.claim("devices.notes.loss-cuda-moves-nothing")
-@pytest.mark.devices("cpu", "cuda")
 def test_cross_entropy_loss_has_nothing_to_move(device):
     criterion = nn.CrossEntropyLoss()
     assert list(criterion.parameters()) == []
@@ -397,7 +377,6 @@ def test_cross_entropy_loss_has_nothing_to_move(device):
 
 
 @pytest.mark.claim("devices.async.launch-returns-early")
-@on_cuda
 def test_a_kernel_launch_returns_before_the_kernel_ends(device):
     a = torch.ones(4096, 4096, device=device)
     a @ a  # the first matmul creates the cuBLAS handle, on the host: not part of the launch
@@ -421,7 +400,7 @@ def test_a_kernel_launch_returns_before_the_kernel_ends(device):
 
 
 @pytest.mark.claim("devices.async.non-blocking-needs-pinned")
-@on_cuda
+@pytest.mark.devices("cuda")
 def test_non_blocking_from_pinned_memory_returns_before_the_copy_ends(device):
     pinned = torch.ones(64 * 1024 * 1024, dtype=torch.float32).pin_memory()  # 256 MiB
     torch.cuda.synchronize()
@@ -435,8 +414,7 @@ def test_non_blocking_from_pinned_memory_returns_before_the_copy_ends(device):
 
 
 @pytest.mark.claim("devices.async.non-blocking-needs-pinned")
-@on_cpu
-def test_non_blocking_on_the_cpu_changes_nothing(device):
+def test_non_blocking_on_the_cpu_changes_nothing():
     tensor = torch.ones(3)
     assert tensor.to("cpu", non_blocking=True) is tensor
     assert tensor.to(torch.float64, non_blocking=True).tolist() == [1.0, 1.0, 1.0]
@@ -451,8 +429,7 @@ NO_ACCELERATOR_WARNING = (
 
 
 @pytest.mark.claim("devices.pin-memory.needs-an-accelerator")
-@on_cpu
-def test_pin_memory(device):
+def test_pin_memory():
     tensor = torch.arange(6.0)
     assert not tensor.is_pinned()
     if not cuda_available():
@@ -501,7 +478,6 @@ def data_parallel_device(device: str) -> None:
 
 
 @pytest.mark.claim("devices.data-parallel.splits-the-batch")
-@pytest.mark.devices("cpu", "cuda")
 @given(batch=st.integers(1, 40))
 @settings(max_examples=10)
 def test_data_parallel_splits_dim_0_across_the_gpus(device, batch):
@@ -517,7 +493,6 @@ def test_data_parallel_splits_dim_0_across_the_gpus(device, batch):
 
 
 @pytest.mark.claim("devices.data-parallel.wraps-with-fewer-than-two")
-@pytest.mark.devices("cpu", "cuda")
 def test_data_parallel_on_fewer_than_two_gpus_is_the_module(device):
     data_parallel_device(device)
     if torch.cuda.device_count() >= 2:
@@ -536,8 +511,7 @@ def test_data_parallel_on_fewer_than_two_gpus_is_the_module(device):
 
 
 @pytest.mark.claim("devices.data-parallel.docs-recommend-ddp")
-@on_cpu
-def test_the_docs_recommend_distributed_data_parallel(device):
+def test_the_docs_recommend_distributed_data_parallel():
     doc = " ".join((nn.DataParallel.__doc__ or "").split())
     assert "It is recommended to use" in doc, doc[:300]
     assert "DistributedDataParallel" in doc, doc[:300]
@@ -548,9 +522,8 @@ def test_the_docs_recommend_distributed_data_parallel(device):
 
 
 @pytest.mark.claim("devices.random.same-seed-same-numbers")
-@on_cpu
 @given(seed=st.integers(0, 2**63 - 1), count=st.integers(1, 50))
-def test_the_same_seed_gives_the_same_numbers(device, seed, count):
+def test_the_same_seed_gives_the_same_numbers(seed, count):
     before = torch.get_rng_state()
     first = torch.randn(count, generator=torch.Generator().manual_seed(seed))
     second = torch.randn(count, generator=torch.Generator().manual_seed(seed))
@@ -564,7 +537,6 @@ def test_the_same_seed_gives_the_same_numbers(device, seed, count):
 
 
 @pytest.mark.claim("devices.random.cuda-generator-is-separate")
-@on_cuda
 def test_the_cuda_generator_is_separate(device):
     with torch.random.fork_rng(devices=range(torch.cuda.device_count())):
         torch.manual_seed(3)  # seeds the CPU generator and every CUDA generator
@@ -584,7 +556,6 @@ def test_the_cuda_generator_is_separate(device):
 
 
 @pytest.mark.claim("devices.cost.moving-pays-for-enough-work")
-@on_cuda
 def test_a_round_trip_to_the_gpu_copies_every_byte_twice(device):
     """What a move costs is bytes, checked here; what those bytes cost in time against the work
     done is measured by bench_elementwise and bench_matmul, never asserted."""

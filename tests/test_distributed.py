@@ -33,7 +33,6 @@ from tests.harness.versions import torch_version
 
 BATCH, STEPS, LR = 8, 3, 0.1
 FLOAT64 = {"rtol": 1e-12, "atol": 1e-12}  # float64: two orders of summation, nothing more
-on_cpu = pytest.mark.devices("cpu")
 
 
 def problem() -> tuple[dict, torch.Tensor, torch.Tensor]:
@@ -94,8 +93,7 @@ def assert_all_close(got: list, want: list, what: str) -> None:
 
 
 @pytest.mark.claim("distributed.ddp.gradients-are-averaged")
-@on_cpu
-def test_after_backward_every_rank_holds_the_average_gradient(device, gloo_run):
+def test_after_backward_every_rank_holds_the_average_gradient(gloo_run):
     state, inputs, targets = problem()
     (x0, x1), (y0, y1) = halves(inputs), halves(targets)
     first, second = plain_grads(state, x0, y0), plain_grads(state, x1, y1)
@@ -106,8 +104,7 @@ def test_after_backward_every_rank_holds_the_average_gradient(device, gloo_run):
 
 
 @pytest.mark.claim("distributed.ddp.replicas-stay-identical")
-@on_cpu
-def test_after_step_the_replicas_are_identical(device, gloo_run):
+def test_after_step_the_replicas_are_identical(gloo_run):
     state, _, _ = problem()
     for key in ("after_one_step", "trained"):
         zero, one = gloo_run.records[0][key], gloo_run.records[1][key]
@@ -118,8 +115,7 @@ def test_after_step_the_replicas_are_identical(device, gloo_run):
 
 
 @pytest.mark.claim("distributed.ddp.halves-equal-whole")
-@on_cpu
-def test_training_on_halves_equals_training_on_the_whole_batch(device, gloo_run):
+def test_training_on_halves_equals_training_on_the_whole_batch(gloo_run):
     state, inputs, targets = problem()
     assert_all_close(
         gloo_run.records[0]["after_one_step"],
@@ -134,8 +130,7 @@ def test_training_on_halves_equals_training_on_the_whole_batch(device, gloo_run)
 
 
 @pytest.mark.claim("distributed.ddp.halves-equal-whole")
-@on_cpu
-def test_the_average_matches_the_whole_batch_only_for_a_mean_over_equal_shares(device):
+def test_the_average_matches_the_whole_batch_only_for_a_mean_over_equal_shares():
     """The caveats, in one process: DDP's average (shown above) of a sum loss's gradients is the
     whole batch's divided by the world size, and unequal shares weight the ranks equally."""
     state, inputs, targets = problem()
@@ -151,8 +146,7 @@ def test_the_average_matches_the_whole_batch_only_for_a_mean_over_equal_shares(d
 
 
 @pytest.mark.claim("distributed.launch.hung-rank-times-out")
-@on_cpu
-def test_a_hung_rank_makes_its_peer_time_out_and_the_parent_does_not_hang(device, gloo_run):
+def test_a_hung_rank_makes_its_peer_time_out_and_the_parent_does_not_hang(gloo_run):
     record = gloo_run.records[0]
     assert record["hang_error"] is not None, "all_reduce returned without the hung rank"
     assert record["hang_is_runtime_error"], f"all_reduce raised {record['hang_error']}"
@@ -166,8 +160,7 @@ def test_a_hung_rank_makes_its_peer_time_out_and_the_parent_does_not_hang(device
 
 
 @pytest.mark.claim("distributed.launch.processes-cleaned-up")
-@on_cpu
-def test_every_process_is_gone_after_the_run(device, gloo_run):
+def test_every_process_is_gone_after_the_run(gloo_run):
     assert gloo_run.alive_after_cleanup == [], f"ranks {gloo_run.alive_after_cleanup} survived"
 
 
@@ -182,8 +175,7 @@ def port_clash_error() -> type[RuntimeError]:
 
 
 @pytest.mark.claim("distributed.launch.port-clash-retries")
-@on_cpu
-def test_a_taken_port_fails_at_once_and_another_port_is_tried(device):
+def test_a_taken_port_fails_at_once_and_another_port_is_tried():
     assert hasattr(torch.distributed, "DistNetworkError") is (torch_version() >= (2, 2))
     expected = port_clash_error()
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
@@ -227,7 +219,6 @@ def test_a_taken_port_fails_at_once_and_another_port_is_tried(device):
 
 
 @pytest.mark.claim("distributed.nccl.two-gpus")
-@pytest.mark.devices("cuda")
 def test_nccl_averages_gradients_across_two_gpus(device, tmp_path):
     gpus = torch.cuda.device_count()
     if gpus < 2 or not torch.distributed.is_nccl_available():

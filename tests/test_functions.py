@@ -500,12 +500,11 @@ def test_cross_entropy_of_one_sample(device, dtype, data):
 
 
 @pytest.mark.claim("functions.cross-entropy.log-softmax-then-nll")
-@pytest.mark.devices("cpu")  # on CUDA a bad index is a device-side assert that ends the process
-def test_cross_entropy_index_out_of_range_raises(device):
-    scores = torch.zeros(2, 3, device=device)
+def test_cross_entropy_index_out_of_range_raises():
+    scores = torch.zeros(2, 3)
     for bad in (3, -1):
         with pytest.raises(IndexError, match=f"Target {bad} is out of bounds"):
-            F.cross_entropy(scores, torch.tensor([0, bad], device=device))
+            F.cross_entropy(scores, torch.tensor([0, bad]))
 
 
 @pytest.mark.claim("functions.cross-entropy.log-softmax-then-nll")

@@ -332,7 +332,6 @@ def test_resize_warning_comes_on_every_call(device):
 
 
 @pytest.mark.claim("inplace.out.dtype-must-hold-result")
-@pytest.mark.devices("cpu", "cuda", "meta")
 @given(
     x_dtype=MODELLED_DTYPES,
     y_dtype=MODELLED_DTYPES,
@@ -381,7 +380,6 @@ def meta_add_refusal(self_dtype: str) -> str:
 
 
 @pytest.mark.claim("inplace.dtype.category-cannot-rise")
-@pytest.mark.devices("cpu", "cuda", "meta")
 @given(
     self_dtype=MODELLED_DTYPES,
     other=st.one_of(MODELLED_DTYPES, NUMBERS),
@@ -420,6 +418,7 @@ def test_in_place_succeeds_iff_the_result_casts_to_selfs_dtype(
 
 
 @pytest.mark.claim("inplace.dtype.category-cannot-rise")
+@pytest.mark.devices("cpu", "cuda")  # values, which meta has not
 def test_float32_add_float64_stays_float32(device):
     t = torch.ones(3, device=device)
     t.add_(torch.full((3,), 0.25, dtype=torch.float64, device=device))
@@ -437,7 +436,6 @@ def test_meta_mul_does_not_check_the_category(other, device):
 
 
 @pytest.mark.claim("inplace.shape.self-cannot-broadcast")
-@pytest.mark.devices("cpu", "cuda", "meta")
 @given(pair=broadcastable_shapes(num_shapes=2), data=st.data())
 def test_in_place_succeeds_iff_self_already_has_the_broadcast_shape(pair, data, device):
     a_shape, b_shape = pair
@@ -473,7 +471,6 @@ LEAF_WRITES = {
 
 
 @pytest.mark.claim("inplace.autograd.leaf-requires-grad")
-@pytest.mark.devices("cpu", "cuda", "meta")
 @given(array=arrays(dtype=FLOAT_DTYPES, shape=shapes()), write=st.sampled_from(sorted(LEAF_WRITES)))
 def test_leaf_that_requires_grad_refuses_in_place_ops(array, write, device):
     w = torch.tensor(array, device=device, requires_grad=True)
@@ -486,7 +483,6 @@ def test_leaf_that_requires_grad_refuses_in_place_ops(array, write, device):
 
 
 @pytest.mark.claim("inplace.autograd.leaf-requires-grad")
-@pytest.mark.devices("cpu", "cuda", "meta")
 @given(array=arrays(dtype=FLOAT_DTYPES, shape=shapes()), step=STEPS)
 def test_leaf_accepts_in_place_ops_under_no_grad(array, step, device):
     w = torch.tensor(array, device=device, requires_grad=True)
@@ -501,6 +497,7 @@ def test_leaf_accepts_in_place_ops_under_no_grad(array, step, device):
 
 
 @pytest.mark.claim("inplace.autograd.leaf-requires-grad")
+@pytest.mark.devices("cpu", "cuda")  # values, which meta has not
 def test_a_parameter_is_such_a_leaf(device):
     parameter = torch.nn.Parameter(torch.ones(3, device=device))
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
@@ -513,6 +510,7 @@ def test_a_parameter_is_such_a_leaf(device):
 
 
 @pytest.mark.claim("inplace.autograd.leaf-requires-grad")
+@pytest.mark.devices("cpu", "cuda")  # values, which meta has not
 def test_a_non_leaf_that_requires_grad_accepts_in_place_ops(device):
     w = torch.ones(3, device=device, requires_grad=True)
     doubled = w * 2
@@ -552,7 +550,6 @@ SHARERS = {
 
 
 @pytest.mark.claim("inplace.version.counts-writes")
-@pytest.mark.devices("cpu", "cuda", "meta")
 @given(
     base=tensors(dtype=np.float32, shape=st.just((2, 3))),
     program=st.lists(
@@ -574,6 +571,7 @@ def test_version_counts_in_place_writes_through_every_view(base, program, device
 
 
 @pytest.mark.claim("inplace.version.counts-writes")
+@pytest.mark.devices("cpu", "cuda")  # values, which meta has not
 def test_data_has_a_counter_of_its_own(device):
     t = torch.zeros(3, device=device)
     start = t._version

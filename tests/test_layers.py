@@ -27,8 +27,6 @@ from tests.harness.strategies import shapes
 from tests.harness.torch_settings import seeded
 from tests.harness.versions import torch_version
 
-on_every_device = pytest.mark.devices("cpu", "cuda", "meta")
-
 # Tolerances for values computed by torch against the float64 NumPy references. float64 is
 # never TF32; float32 convolutions on CUDA may run in TF32 (cudnn.allow_tf32 is on by default),
 # which keeps 10 mantissa bits of each input: about 5e-4 relative per product.
@@ -59,7 +57,7 @@ def close(actual: torch.Tensor, expected: np.ndarray, device: str, call: str) ->
 
 @pytest.mark.claim("layers.linear.xwt-plus-b")
 @pytest.mark.devices("cpu", "cuda")
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(
     lead=shapes(max_dims=3, max_side=3),
     features=st.tuples(st.integers(1, 6), st.integers(1, 6)),
@@ -88,8 +86,7 @@ def test_linear_is_x_times_weight_transposed_plus_bias(device, lead, features, w
 
 
 @pytest.mark.claim("layers.linear.xwt-plus-b")
-@on_every_device
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(lead=shapes(max_dims=4, max_side=4), in_features=st.integers(1, 300))
 def test_linear_keeps_every_leading_dim(device, lead, in_features):
     with seeded(0, device):
@@ -191,7 +188,6 @@ def meta_outcome_without_the_kernel_check(dims, sizes, batch: int = 1, channels:
 
 
 @pytest.mark.claim("layers.conv.output-size")
-@pytest.mark.devices("meta")
 @given(drawn=conv_settings())
 def test_conv_output_size_is_the_formula_per_dim(device, drawn):
     sizes, as_ints = drawn
@@ -224,15 +220,15 @@ def test_conv_output_size_is_the_formula_per_dim(device, drawn):
 
 
 @pytest.mark.claim("layers.conv.output-size")
-def test_the_notes_formula_is_not_an_integer_without_the_floor():
+def test_the_notes_formula_is_not_an_integer_without_the_floor(device):
     # 28x28 with a 5x5 kernel and stride 2: (28 - 5 + 0) / 2 + 1 = 12.5, torch gives 12.
     assert (28 - 5 + 2 * 0) / 2 + 1 == 12.5
-    got = F.conv2d(torch.empty(1, 1, 28, 28, device="meta"), torch.empty(1, 1, 5, 5), stride=2)
+    x, kernel = torch.empty(1, 1, 28, 28, device=device), torch.empty(1, 1, 5, 5, device=device)
+    got = F.conv2d(x, kernel, stride=2)
     assert tuple(got.shape[2:]) == (12, 12) == (conv_output_size(28, 5, 2),) * 2
 
 
 @pytest.mark.claim("layers.conv.kernel-larger-than-input")
-@on_every_device
 @given(n=st.integers(1, 8), padding=st.integers(0, 3), extra=st.integers(1, 4))
 def test_a_kernel_larger_than_the_padded_input_raises(device, n, padding, extra):
     kernel = n + 2 * padding + extra
@@ -251,7 +247,6 @@ def test_a_kernel_larger_than_the_padded_input_raises(device, n, padding, extra)
 
 
 @pytest.mark.claim("layers.conv.kernel-larger-than-input")
-@on_every_device
 def test_a_dilated_kernel_counts_with_its_spread(device):
     # A 3x3 kernel with dilation 3 spans 3 * (3 - 1) + 1 = 7 pixels: too wide for 5 + 2 * 0.
     x, weight = torch.zeros(1, 1, 5, 5, device=device), torch.zeros(1, 1, 3, 3, device=device)
@@ -270,7 +265,6 @@ def test_a_dilated_kernel_counts_with_its_spread(device):
 
 
 @pytest.mark.claim("layers.conv.weight-shape")
-@on_every_device
 @given(
     groups=st.integers(1, 4),
     per_group=st.tuples(st.integers(1, 4), st.integers(1, 4)),
@@ -290,7 +284,6 @@ def test_conv_weight_is_out_by_in_over_groups_by_kernel(device, groups, per_grou
 
 
 @pytest.mark.claim("layers.conv.weight-shape")
-@on_every_device
 def test_channels_not_divisible_by_groups_are_refused(device):
     with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
         nn.Conv2d(3, 4, 3, groups=2, device=device)
@@ -323,8 +316,7 @@ def conv_problems(draw):
 
 
 @pytest.mark.claim("layers.conv.naive-values")
-@pytest.mark.devices("cpu", "cuda")
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(problem=conv_problems(), dtype=st.sampled_from([torch.float64, torch.float32]))
 def test_conv2d_equals_the_naive_convolution(device, problem, dtype):
     x, weight, bias, options = problem
@@ -335,8 +327,7 @@ def test_conv2d_equals_the_naive_convolution(device, problem, dtype):
 
 
 @pytest.mark.claim("layers.conv.sums-over-input-channels")
-@pytest.mark.devices("cpu", "cuda")
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15)
 @given(problem=conv_problems())
 def test_each_output_channel_is_a_sum_over_input_channels(device, problem):
     x, weight, _, options = problem
@@ -356,7 +347,6 @@ def test_each_output_channel_is_a_sum_over_input_channels(device, problem):
 
 
 @pytest.mark.claim("layers.conv.sums-over-input-channels")
-@pytest.mark.devices("cpu", "cuda")
 def test_an_rgb_kernel_adds_its_three_channel_sums(device):
     # notes 004: one kernel scans the three colour channels and adds the results.
     x = torch.ones(1, 3, 4, 4, dtype=torch.float64, device=device)
@@ -394,7 +384,6 @@ def notes_004_network(device):
 
 
 @pytest.mark.claim("layers.conv.notes-004-network")
-@on_every_device
 @pytest.mark.parametrize("batch", [1, 10])
 def test_notes_004_network_shapes(device, batch):
     net = notes_004_network(device)
@@ -436,7 +425,6 @@ def test_notes_004_first_layer_values_match_the_reference(device):
 
 
 @pytest.mark.claim("layers.conv.lenet-32x32")
-@on_every_device
 def test_notes_003_lenet_on_32x32x3(device):
     sizes = lenet_sizes(32)
     assert sizes == [32, 28, 14, 10, 5]
@@ -471,8 +459,7 @@ def test_notes_003_lenet_on_32x32x3(device):
 
 
 @pytest.mark.claim("layers.pool.window-maximum")
-@pytest.mark.devices("cpu", "cuda")
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(
     x=values(st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(1, 9), st.integers(1, 9))),
     kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)),
@@ -532,7 +519,6 @@ def test_max_pool2d_output_size(device, n, kernel, stride, dilation, ceil_mode, 
 
 
 @pytest.mark.claim("layers.pool.output-size")
-@on_every_device
 def test_ceil_mode_keeps_a_last_partial_window_but_not_one_in_the_padding(device):
     x = torch.zeros(1, 1, 5, 5, device=device)
     assert F.max_pool2d(x, 2).shape[-1] == 2 == pool_output_size(5, 2)
@@ -556,7 +542,6 @@ def test_ceil_mode_keeps_a_last_partial_window_but_not_one_in_the_padding(device
 
 
 @pytest.mark.claim("layers.pool.avgpool-notes-001")
-@on_every_device
 def test_notes_001_model_ends_in_a_4x4_average(device):
     sizes = [28]
     for _ in range(3):
@@ -582,7 +567,7 @@ def test_notes_001_model_ends_in_a_4x4_average(device):
 
 @pytest.mark.claim("layers.pool.avgpool-notes-001")
 @pytest.mark.devices("cpu", "cuda")
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(
     x=values(
         st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(4, 12), st.integers(4, 12))
@@ -600,8 +585,7 @@ def test_avg_pool_is_the_window_mean(device, x):
 
 
 @pytest.mark.claim("layers.dropout.train-scales")
-@pytest.mark.devices("cpu", "cuda")
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(
     p=st.sampled_from([0.1, 0.25, 0.4, 0.5, 0.9]),
     x=npst.arrays(np.float32, st.integers(1, 64), elements=st.floats(0.5, 100, width=32)),
@@ -624,7 +608,6 @@ def test_dropout_in_train_zeroes_or_scales_each_element(device, p, x, seed):
 
 
 @pytest.mark.claim("layers.dropout.train-scales")
-@pytest.mark.devices("cpu", "cuda")
 @pytest.mark.parametrize("p", [0.1, 0.4, 0.9])
 def test_dropout_zeroes_about_a_fraction_p(device, p):
     n = 100_000
@@ -641,7 +624,6 @@ def test_dropout_zeroes_about_a_fraction_p(device, p):
 
 
 @pytest.mark.claim("layers.dropout.eval-identity")
-@on_every_device
 @given(p=st.floats(0, 1), shape=shapes(max_side=4))
 def test_dropout_in_eval_is_the_identity(device, p, shape):
     layer = nn.Dropout(p).eval()
@@ -668,8 +650,7 @@ def batch_norm_expectation(x: np.ndarray, momentum: float, eps: float):
 
 
 @pytest.mark.claim("layers.batchnorm.train-batch-stats")
-@pytest.mark.devices("cpu", "cuda")
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(
     x=values(st.tuples(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3))),
     momentum=st.sampled_from([0.1, 0.5, 1.0]),
@@ -688,7 +669,6 @@ def test_batch_norm_in_train_uses_and_records_batch_statistics(device, x, moment
 
 
 @pytest.mark.claim("layers.batchnorm.train-batch-stats")
-@pytest.mark.devices("cpu", "cuda")
 def test_batch_norm_worked_example(device):
     x = torch.tensor([0.0, 0.0, 6.0, 6.0], dtype=torch.float64, device=device).view(4, 1, 1, 1)
     bn = nn.BatchNorm2d(1).to(device, torch.float64)  # momentum 0.1, eps 1e-5, weight 1, bias 0
@@ -703,8 +683,7 @@ def test_batch_norm_worked_example(device):
 
 
 @pytest.mark.claim("layers.batchnorm.eval-running-stats")
-@pytest.mark.devices("cpu", "cuda")
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(
     x=values(st.tuples(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3))),
     stats=st.data(),
@@ -729,7 +708,6 @@ def test_batch_norm_in_eval_uses_the_running_stats(device, x, stats):
 
 
 @pytest.mark.claim("layers.modes.eval-keeps-autograd")
-@pytest.mark.devices("cpu", "cuda")
 def test_eval_does_not_turn_off_autograd(device):
     with seeded(0, device):
         model = nn.Sequential(
@@ -754,8 +732,7 @@ def test_eval_does_not_turn_off_autograd(device):
 
 
 @pytest.mark.claim("layers.embedding.shapes")
-@on_every_device
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(shape=shapes(max_dims=3, max_side=4), data=st.data())
 def test_embedding_appends_the_embedding_dim(device, shape, data):
     indices = data.draw(npst.arrays(np.int64, shape, elements=st.integers(0, 1)), label="indices")
@@ -771,21 +748,19 @@ def test_embedding_appends_the_embedding_dim(device, shape, data):
 
 
 @pytest.mark.claim("layers.embedding.shapes")
-@pytest.mark.devices("cpu")
-def test_embedding_refuses_an_index_past_its_rows(device):
-    with seeded(0, device):
-        embeds = nn.Embedding(2, 5, device=device)
+def test_embedding_refuses_an_index_past_its_rows():
+    with seeded(0):
+        embeds = nn.Embedding(2, 5)
     with pytest.raises(IndexError, match="index out of range"):
-        embeds(torch.tensor([0, 2], device=device))
+        embeds(torch.tensor([0, 2]))
     with pytest.raises(RuntimeError, match="Long, Int"):
-        embeds(torch.tensor([0.0, 1.0], device=device))
-    int32 = torch.tensor([[1, 0]], dtype=torch.int32, device=device)
+        embeds(torch.tensor([0.0, 1.0]))
+    int32 = torch.tensor([[1, 0]], dtype=torch.int32)
     assert torch.equal(embeds(int32), embeds.weight[int32.long()])
 
 
 @pytest.mark.claim("layers.lstm.shapes")
-@on_every_device
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=10)
 @given(
     sizes=st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(1, 3)),
     batch=st.integers(1, 4),
@@ -824,7 +799,6 @@ def test_lstm_output_is_the_last_layers_hidden_state_at_every_step(device):
 
 
 @pytest.mark.claim("layers.flatten.view-batch")
-@on_every_device
 @given(shape=shapes(min_dims=2, max_dims=5, min_side=1, max_side=4))
 def test_flatten_equals_view_batch_minus_one(device, shape):
     x = torch.arange(float(np.prod(shape)), device=device).reshape(shape)

@@ -76,8 +76,7 @@ def assert_same_trajectory(name, device, params, grads, torch_class, reference_s
 
 
 @pytest.mark.claim("optim.sgd.update-rule")
-@pytest.mark.devices("cpu", "cuda")
-@settings(deadline=None, max_examples=50)
+@settings(max_examples=50)
 @given(
     trajectory=trajectories(),
     lr=rates(),
@@ -110,8 +109,7 @@ def test_sgd_step_is_the_textbook_rule(
 
 
 @pytest.mark.claim("optim.sgd.update-rule")
-@pytest.mark.devices("cpu")
-def test_plain_sgd_subtracts_lr_times_the_gradient(device):
+def test_plain_sgd_subtracts_lr_times_the_gradient():
     parameter = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
     parameter.grad = torch.tensor([0.5, 4.0], dtype=torch.float64)
     torch.optim.SGD([parameter], lr=0.25).step()
@@ -119,9 +117,8 @@ def test_plain_sgd_subtracts_lr_times_the_gradient(device):
 
 
 @pytest.mark.claim("optim.sgd.update-rule")
-@pytest.mark.devices("cpu")
 @pytest.mark.parametrize(("momentum", "dampening"), [(0.0, 0.0), (0.9, 0.1)])
-def test_nesterov_needs_momentum_and_no_dampening(device, momentum, dampening):
+def test_nesterov_needs_momentum_and_no_dampening(momentum, dampening):
     parameter = torch.zeros(2, requires_grad=True)
     with pytest.raises(ValueError, match=r"[Nn]esterov momentum requires a momentum"):
         torch.optim.SGD([parameter], lr=0.1, momentum=momentum, dampening=dampening, nesterov=True)
@@ -130,8 +127,7 @@ def test_nesterov_needs_momentum_and_no_dampening(device, momentum, dampening):
 
 
 @pytest.mark.claim("optim.sgd.default-lr")
-@pytest.mark.devices("cpu")
-def test_sgd_has_a_default_learning_rate_since_2_2(device):
+def test_sgd_has_a_default_learning_rate_since_2_2():
     parameter = torch.zeros(3, dtype=torch.float64, requires_grad=True)
     if torch_version() >= (2, 2):
         optimizer = torch.optim.SGD([parameter])
@@ -150,7 +146,6 @@ def test_sgd_has_a_default_learning_rate_since_2_2(device):
 
 
 @pytest.mark.claim("optim.sgd.default-lr")
-@pytest.mark.devices("cpu")
 @pytest.mark.parametrize(
     ("optimizer_class", "reference_step"),
     [
@@ -160,7 +155,7 @@ def test_sgd_has_a_default_learning_rate_since_2_2(device):
         (torch.optim.Adam, adam_step),
     ],
 )
-def test_every_default_is_the_references(device, optimizer_class, reference_step):
+def test_every_default_is_the_references(optimizer_class, reference_step):
     """lr (1e-3 for SGD and Adam, 1e-2 for Adagrad and RMSprop) and every other hyperparameter
     default the reference states (momentum, eps, alpha, betas, ...) are torch's."""
     hyper = inspect.signature(reference_step).parameters
@@ -185,8 +180,7 @@ def test_every_default_is_the_references(device, optimizer_class, reference_step
 
 
 @pytest.mark.claim("optim.adagrad.update-rule")
-@pytest.mark.devices("cpu", "cuda")
-@settings(deadline=None, max_examples=50)
+@settings(max_examples=50)
 @given(
     trajectory=trajectories(),
     lr=rates(),
@@ -225,8 +219,7 @@ def test_adagrad_step_is_the_textbook_rule(
 
 
 @pytest.mark.claim("optim.rmsprop.update-rule")
-@pytest.mark.devices("cpu", "cuda")
-@settings(deadline=None, max_examples=50)
+@settings(max_examples=50)
 @given(
     trajectory=trajectories(),
     lr=rates(),
@@ -259,8 +252,7 @@ def test_rmsprop_step_is_the_textbook_rule(
 
 
 @pytest.mark.claim("optim.adam.update-rule")
-@pytest.mark.devices("cpu", "cuda")
-@settings(deadline=None, max_examples=50)
+@settings(max_examples=50)
 @given(
     trajectory=trajectories(),
     lr=rates(),
@@ -292,8 +284,7 @@ def test_adam_step_is_the_textbook_rule(
 
 
 @pytest.mark.claim("optim.adam.update-rule")
-@pytest.mark.devices("cpu")
-def test_adams_first_step_moves_every_weight_by_about_lr(device):
+def test_adams_first_step_moves_every_weight_by_about_lr():
     """m_hat = g and v_hat = g**2 after one step, so each weight moves by lr * g / (|g| + eps)."""
     grads = torch.tensor([1e-3, -5.0, 200.0], dtype=torch.float64)
     parameter = torch.zeros(3, dtype=torch.float64, requires_grad=True)

@@ -13,7 +13,6 @@ from reference.reductions import argmax, reduce_shape, sum_dtype
 from tests.harness.assertions import assert_same_values, describe
 from tests.harness.strategies import SHARED_DTYPES, arrays, dims, shapes, torch_dtype
 
-on_every_device = pytest.mark.devices("cpu", "cuda", "meta")
 NON_EMPTY = shapes(min_side=1)
 INTEGER_DTYPES = [d for d in SHARED_DTYPES if d.kind in "biu"]
 SUMMABLE_DTYPES = INTEGER_DTYPES + [d for d in SHARED_DTYPES if d.kind in "fc"]
@@ -42,7 +41,6 @@ def tied_arrays(draw, shape=NON_EMPTY) -> np.ndarray:
 
 
 @pytest.mark.claim("reductions.whole.zero-dim-result")
-@on_every_device
 @given(shape=NON_EMPTY)
 def test_reducing_everything_gives_a_zero_dim_tensor(device, shape):
     tensor = torch.zeros(shape, device=device)
@@ -67,7 +65,6 @@ def test_a_whole_sum_is_exact(device, array):
 
 
 @pytest.mark.claim("reductions.dim.removes-the-dim")
-@on_every_device
 @given(shape=NON_EMPTY, keepdim=st.booleans(), data=st.data())
 def test_reducing_a_dim_removes_it_or_keeps_it_as_one(device, shape, keepdim, data):
     tensor = torch.zeros(shape, device=device)
@@ -97,7 +94,6 @@ def test_the_values_are_the_reduction_along_the_dim(device, array, keepdim, data
 
 
 @pytest.mark.claim("reductions.dim.removes-the-dim")
-@on_every_device
 def test_a_dim_named_twice_or_out_of_range_is_refused(device):
     tensor = torch.zeros(2, 3, device=device)
     with pytest.raises(RuntimeError, match=r"multiple times|duplicate"):  # worded per device
@@ -110,7 +106,6 @@ def test_a_dim_named_twice_or_out_of_range_is_refused(device):
 
 
 @pytest.mark.claim("reductions.sum.integers-add-in-int64")
-@on_every_device
 @given(dtype=st.sampled_from(SUMMABLE_DTYPES), shape=NON_EMPTY, data=st.data())
 def test_sum_of_bools_and_integers_is_int64(device, dtype, shape, data):
     tensor = torch.zeros(shape, dtype=torch_dtype(dtype), device=device)
@@ -133,7 +128,6 @@ def test_sum_does_not_overflow_the_input_dtype(device, dtype, count):
 
 
 @pytest.mark.claim("reductions.mean.needs-floating-point")
-@on_every_device
 @given(dtype=st.sampled_from(INTEGER_DTYPES), shape=NON_EMPTY, data=st.data())
 def test_mean_of_an_integer_tensor_raises(device, dtype, shape, data):
     tensor = torch.zeros(shape, dtype=torch_dtype(dtype), device=device)
@@ -149,7 +143,6 @@ def test_mean_of_an_integer_tensor_raises(device, dtype, shape, data):
 
 
 @pytest.mark.claim("reductions.argmax.flat-index")
-@pytest.mark.devices("cpu", "cuda")
 @given(array=tied_arrays())
 def test_argmax_without_dim_is_an_index_into_flatten(device, array):
     tensor = torch.tensor(array, device=device)
@@ -160,7 +153,6 @@ def test_argmax_without_dim_is_an_index_into_flatten(device, array):
 
 
 @pytest.mark.claim("reductions.argmax.flat-index")
-@pytest.mark.devices("cpu", "cuda")
 @given(array=arrays(dtype=np.int64, shape=NON_EMPTY))
 def test_the_flat_index_points_at_the_maximum(device, array):
     tensor = torch.tensor(array, device=device)
@@ -168,14 +160,12 @@ def test_the_flat_index_points_at_the_maximum(device, array):
 
 
 @pytest.mark.claim("reductions.argmax.flat-index")
-@pytest.mark.devices("cpu", "cuda")
 def test_argmax_of_an_empty_tensor_needs_a_dim(device):
     with pytest.raises((IndexError, RuntimeError), match="Expected reduction dim"):
         torch.zeros(0, device=device).argmax()
 
 
 @pytest.mark.claim("reductions.max.values-and-indices")
-@pytest.mark.devices("cpu", "cuda")
 @given(array=tied_arrays(), keepdim=st.booleans(), data=st.data())
 def test_max_along_a_dim_returns_values_and_their_indices(device, array, keepdim, data):
     dim = data.draw(dims(array.ndim), label="dim")
@@ -199,7 +189,6 @@ def test_max_without_dim_returns_the_value_alone():
 
 
 @pytest.mark.claim("reductions.argmax.first-occurrence")
-@pytest.mark.devices("cpu", "cuda")
 @given(array=tied_arrays(), data=st.data())
 def test_ties_go_to_the_first_maximum(device, array, data):
     dim = data.draw(dims(array.ndim), label="dim")

@@ -31,8 +31,6 @@ from tests.harness.strategies import arrays
 from tests.harness.torch_settings import built_with_seed
 from tests.harness.versions import torch_version
 
-ON_CPU_AND_CUDA = pytest.mark.devices("cpu", "cuda")
-ON_CPU = pytest.mark.devices("cpu")
 SEEDS = st.integers(0, 2**31 - 1)
 SEED_PAIRS = st.tuples(SEEDS, SEEDS)  # two instances of one model: different random weights
 WIDTHS = st.integers(1, 6)
@@ -133,7 +131,6 @@ def cloned_state(module: nn.Module) -> dict[str, torch.Tensor]:
 
 
 @pytest.mark.claim("serialization.whole-model.needs-weights-only-false")
-@ON_CPU_AND_CUDA
 def test_a_whole_model_loads_only_with_weights_only_false(device, tmp_path):
     net = built_with_seed(0, TwoLayer, device)
     path = tmp_path / "mynet.pt"
@@ -176,8 +173,7 @@ def test_a_whole_model_loads_only_with_weights_only_false(device, tmp_path):
 
 
 @pytest.mark.claim("serialization.whole-model.class-by-reference")
-@ON_CPU
-def test_a_whole_model_pickles_its_class_by_module_and_name(device, monkeypatch):
+def test_a_whole_model_pickles_its_class_by_module_and_name(monkeypatch):
     raw = saved(built_with_seed(0, TwoLayer))
     pickled = archive_records(raw)["data.pkl"]
     assert b"tests.test_serialization\nTwoLayer\n" in pickled, "the class is not named by reference"
@@ -200,8 +196,7 @@ def test_a_whole_model_pickles_its_class_by_module_and_name(device, monkeypatch)
 
 @pytest.mark.claim("serialization.whole-model.class-by-reference")
 @pytest.mark.slow  # a second Python that imports torch: about two seconds
-@ON_CPU
-def test_a_whole_model_does_not_load_where_its_module_cannot_be_imported(device, tmp_path):
+def test_a_whole_model_does_not_load_where_its_module_cannot_be_imported(tmp_path):
     path = tmp_path / "mynet.pt"
     torch.save(built_with_seed(0, TwoLayer), path)
     script = f"import torch; torch.load({str(path)!r}, weights_only=False)"
@@ -218,8 +213,7 @@ def test_a_whole_model_does_not_load_where_its_module_cannot_be_imported(device,
 
 
 @pytest.mark.claim("serialization.state-dict.contents")
-@ON_CPU_AND_CUDA
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(width=WIDTHS, seed=SEEDS)
 def test_a_state_dict_maps_dotted_names_to_parameters_and_persistent_buffers(device, width, seed):
     net = built_with_seed(seed, lambda: WithBuffers(width), device)
@@ -249,8 +243,7 @@ def test_a_state_dict_maps_dotted_names_to_parameters_and_persistent_buffers(dev
 
 
 @pytest.mark.claim("serialization.state-dict.round-trip")
-@ON_CPU_AND_CUDA
-@settings(deadline=None, max_examples=15)
+@settings(max_examples=15)
 @given(width=WIDTHS, seeds=SEED_PAIRS, data=st.data())
 def test_a_state_dict_round_trip_gives_bitwise_equal_outputs(device, width, seeds, data):
     x = data.draw(inputs(width, device), label="x")
@@ -269,10 +262,9 @@ def test_a_state_dict_round_trip_gives_bitwise_equal_outputs(device, width, seed
 
 
 @pytest.mark.claim("serialization.state-dict.faster-and-smaller")
-@ON_CPU
-@settings(deadline=None, max_examples=20)
+@settings(max_examples=20)
 @given(hidden=st.integers(1, 4096), seed=SEEDS)
-def test_a_state_dict_file_is_smaller_by_a_constant_not_a_factor(device, hidden, seed):
+def test_a_state_dict_file_is_smaller_by_a_constant_not_a_factor(hidden, seed):
     net = built_with_seed(seed, lambda: TwoLayer(hidden))
     parameter_bytes = sum(p.numel() * p.element_size() for p in net.parameters())
     whole_file, state_file = saved(net), saved(net.state_dict())
@@ -303,8 +295,7 @@ class Smaller(nn.Module):
 
 
 @pytest.mark.claim("serialization.partial.filter-and-update")
-@ON_CPU_AND_CUDA
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(seeds=SEED_PAIRS)
 def test_filtering_the_pretrained_dict_to_known_keys_loads_what_matches(device, seeds):
     pretrained = built_with_seed(seeds[0], Backbone, device)
@@ -324,8 +315,7 @@ def test_filtering_the_pretrained_dict_to_known_keys_loads_what_matches(device, 
 
 
 @pytest.mark.claim("serialization.partial.strict-reports-keys")
-@ON_CPU_AND_CUDA
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(seeds=SEED_PAIRS)
 def test_strict_false_returns_the_keys_and_strict_true_names_them(device, seeds):
     source = built_with_seed(seeds[0], Backbone, device).state_dict()
@@ -346,8 +336,7 @@ def test_strict_false_returns_the_keys_and_strict_true_names_them(device, seeds)
 
 
 @pytest.mark.claim("serialization.partial.failed-load-half-loads")
-@ON_CPU_AND_CUDA
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(seeds=SEED_PAIRS, strict=st.booleans(), classes=st.sampled_from([2, 4, 7]))
 def test_a_shape_mismatch_raises_after_copying_what_matched(device, seeds, strict, classes):
     source = built_with_seed(seeds[0], lambda: Backbone(classes), device).state_dict()
@@ -378,8 +367,7 @@ class Sandwich(nn.Module):
 
 
 @pytest.mark.claim("serialization.partial.failed-load-half-loads")
-@ON_CPU_AND_CUDA
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(
     seeds=SEED_PAIRS.filter(lambda pair: pair[0] != pair[1]),
     strict=st.booleans(),
@@ -401,8 +389,7 @@ def test_entries_after_the_mismatch_are_copied_too(device, seeds, strict, classe
 
 
 @pytest.mark.claim("serialization.partial.failed-load-half-loads")
-@ON_CPU_AND_CUDA
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(seeds=SEED_PAIRS)
 def test_a_missing_key_under_strict_raises_after_copying_the_rest(device, seeds):
     source = built_with_seed(seeds[0], Backbone, device).state_dict()
@@ -417,8 +404,7 @@ def test_a_missing_key_under_strict_raises_after_copying_the_rest(device, seeds)
 
 
 @pytest.mark.claim("serialization.partial.failed-load-half-loads")
-@ON_CPU_AND_CUDA
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(seeds=SEED_PAIRS)
 def test_checking_shapes_first_or_loading_into_a_fresh_instance_is_safe(device, seeds):
     source = built_with_seed(seeds[0], lambda: Backbone(7), device).state_dict()
@@ -452,8 +438,7 @@ def train(net, optimizer, x, y, steps: int) -> None:
 
 
 @pytest.mark.claim("serialization.resume.bitwise")
-@ON_CPU_AND_CUDA
-@settings(deadline=None, max_examples=5)
+@settings(max_examples=5)
 @given(seeds=SEED_PAIRS, total=st.integers(2, 5), data=st.data())
 def test_resuming_from_model_and_adam_state_dicts_equals_never_stopping(device, seeds, total, data):
     stop = data.draw(st.integers(1, total - 1), label="stop")
@@ -509,7 +494,6 @@ def cuda_saved_file(device: str) -> bytes:
 
 
 @pytest.mark.claim("serialization.devices.map-location")
-@ON_CPU_AND_CUDA
 @pytest.mark.parametrize("weights_only", [True, False])
 def test_map_location_loads_a_cuda_saved_file_on_the_cpu(device, tmp_path, weights_only):
     raw = cuda_saved_file(device)
@@ -549,8 +533,7 @@ def slices(draw):
 
 
 @pytest.mark.claim("serialization.storage.view-saves-whole-storage")
-@ON_CPU_AND_CUDA
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(cut=slices())
 def test_saving_a_view_saves_its_whole_storage_and_a_clone_does_not(device, cut):
     length, start, stop = cut
@@ -571,8 +554,7 @@ def test_saving_a_view_saves_its_whole_storage_and_a_clone_does_not(device, cut)
 
 
 @pytest.mark.claim("serialization.storage.views-stay-views")
-@ON_CPU_AND_CUDA
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(first=slices(), second=st.data())
 def test_views_saved_together_share_one_storage_after_loading(device, first, second):
     length, start, stop = first
@@ -605,8 +587,7 @@ HAS_SAFE_GLOBALS_BLOCK = torch_version() >= (2, 5)  # torch.serialization.safe_g
 
 
 @pytest.mark.claim("serialization.hostile.reduce-refused")
-@ON_CPU
-def test_weights_only_refuses_a_reduce_payload_and_nothing_runs(device, tmp_path):
+def test_weights_only_refuses_a_reduce_payload_and_nothing_runs(tmp_path):
     marker = tmp_path / "marker"
     path = tmp_path / "hostile.pt"
     torch.save({"weight": torch.ones(2), "payload": Payload(str(marker))}, path)
@@ -646,8 +627,7 @@ def test_weights_only_refuses_a_reduce_payload_and_nothing_runs(device, tmp_path
 
 
 @pytest.mark.claim("serialization.hostile.safe-globals")
-@ON_CPU
-def test_safe_globals_lets_exactly_the_listed_class_through(device):
+def test_safe_globals_lets_exactly_the_listed_class_through():
     raw = saved({"config": Config(0.1), "weight": torch.ones(2)})
     both = saved({"config": Config(0.1), "other": Other()})
     config = f"{__name__}.Config"
@@ -671,8 +651,7 @@ def test_safe_globals_lets_exactly_the_listed_class_through(device):
 
 
 @pytest.mark.claim("serialization.hostile.safe-globals")
-@ON_CPU
-def test_allow_listing_the_callable_a_reduce_names_lets_it_run(device, tmp_path):
+def test_allow_listing_the_callable_a_reduce_names_lets_it_run(tmp_path):
     marker = tmp_path / "marker"
     raw = saved({"payload": Payload(str(marker))})
     assert hasattr(torch.serialization, "safe_globals") is HAS_SAFE_GLOBALS_BLOCK
@@ -689,8 +668,7 @@ def test_allow_listing_the_callable_a_reduce_names_lets_it_run(device, tmp_path)
 
 
 @pytest.mark.claim("serialization.hostile.safe-globals")
-@ON_CPU
-def test_add_safe_globals_changes_process_wide_state(device):
+def test_add_safe_globals_changes_process_wide_state():
     serialization = torch.serialization
     for name in ("add_safe_globals", "get_safe_globals", "clear_safe_globals"):
         assert hasattr(serialization, name) is HAS_ADD_SAFE_GLOBALS, name
@@ -721,15 +699,13 @@ CHECKPOINT = saved({"fc.weight": torch.arange(12.0).reshape(3, 4), "fc.bias": to
 
 
 @pytest.mark.claim("serialization.broken.truncated")
-@ON_CPU
-@settings(deadline=None)
 @example(keep=0, weights_only=True)  # the spec's cases at the start, always run
 @example(keep=1, weights_only=True)
 @example(keep=2, weights_only=False)
 @example(keep=3, weights_only=True)
 @example(keep=4, weights_only=False)
 @given(keep=st.integers(0, len(CHECKPOINT) - 1), weights_only=st.booleans())
-def test_a_truncated_file_raises(device, keep, weights_only):
+def test_a_truncated_file_raises(keep, weights_only):
     try:
         result = loaded(CHECKPOINT[:keep], weights_only=weights_only)
     except Exception as raised:
@@ -747,8 +723,7 @@ def test_a_truncated_file_raises(device, keep, weights_only):
 
 
 @pytest.mark.claim("serialization.broken.random-and-empty")
-@ON_CPU
-def test_an_empty_file_raises_eof_error(device, tmp_path):
+def test_an_empty_file_raises_eof_error(tmp_path):
     path = tmp_path / "empty.pt"
     path.write_bytes(b"")
     for weights_only in (True, False):
@@ -757,13 +732,11 @@ def test_an_empty_file_raises_eof_error(device, tmp_path):
 
 
 @pytest.mark.claim("serialization.broken.random-and-empty")
-@ON_CPU
-@settings(deadline=None)
 @given(
     first=st.sampled_from(NOT_AN_OPCODE), rest=st.binary(max_size=256), weights_only=st.booleans()
 )
 def test_random_bytes_that_start_with_no_pickle_opcode_raise_unpickling_error(
-    device, first, rest, weights_only
+    first, rest, weights_only
 ):
     with pytest.raises(pickle.UnpicklingError) as raised:
         loaded(first + rest, weights_only=weights_only)
@@ -772,12 +745,10 @@ def test_random_bytes_that_start_with_no_pickle_opcode_raise_unpickling_error(
 
 
 @pytest.mark.claim("serialization.broken.random-and-empty")
-@ON_CPU
 # Random bytes may open with a PROTO opcode naming a protocol torch has never written; it warns.
 @pytest.mark.filterwarnings("ignore:Detected pickle protocol:UserWarning")
-@settings(deadline=None)
 @given(data=st.binary(min_size=1, max_size=256))
-def test_any_random_bytes_raise_under_weights_only(device, data):
+def test_any_random_bytes_raise_under_weights_only(data):
     # Bytes that do start with an opcode are run by the weights-only unpickler until it fails:
     # the exception is usually UnpicklingError, but not always (see the spec).
     try:
@@ -788,7 +759,6 @@ def test_any_random_bytes_raise_under_weights_only(device, data):
 
 
 @pytest.mark.claim("serialization.broken.random-and-empty")
-@ON_CPU
 @pytest.mark.parametrize(
     ("data", "error"),
     [
@@ -800,16 +770,15 @@ def test_any_random_bytes_raise_under_weights_only(device, data):
     ],
     ids=["EOFError", "IndexError", "KeyError", "struct.error", "UnicodeDecodeError"],
 )
-def test_bytes_that_start_with_an_opcode_may_raise_other_errors(device, data, error):
+def test_bytes_that_start_with_an_opcode_may_raise_other_errors(data, error):
     with pytest.raises(error) as raised:
         loaded(data, weights_only=True)
     assert type(raised.value) is error, f"torch.load({data!r}) raised {raised.value!r}"
 
 
 @pytest.mark.claim("serialization.broken.random-and-empty")
-@ON_CPU
 @pytest.mark.parametrize("data", [b"N.", b"K\x00.", b"\x80\x02K\x05."], ids=["None", "0", "5"])
-def test_a_valid_pickle_that_is_not_a_checkpoint_raises(device, data):
+def test_a_valid_pickle_that_is_not_a_checkpoint_raises(data):
     for weights_only in (True, False):
         wrapped = weights_only and WEIGHTS_ONLY_WRAPS_RUNTIME_ERRORS  # torch < 2.5
         expected = pickle.UnpicklingError if wrapped else RuntimeError
@@ -828,8 +797,7 @@ def test_a_valid_pickle_that_is_not_a_checkpoint_raises(device, data):
 
 
 @pytest.mark.claim("serialization.notes.load-of-load")
-@ON_CPU
-def test_loading_the_loaded_state_dict_again_fails_and_load_state_dict_works(device, tmp_path):
+def test_loading_the_loaded_state_dict_again_fails_and_load_state_dict_works(tmp_path):
     save_path = tmp_path / "mynet-wts.pt"
     net = built_with_seed(0, TwoLayer)
     torch.save(net.state_dict(), save_path)

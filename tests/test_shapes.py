@@ -34,7 +34,6 @@ from tests.harness.strategies import (
     view_recipes,
 )
 
-on_every_device = pytest.mark.devices("cpu", "cuda", "meta")
 # Shapes rich in the sizes that shape functions treat specially: 1 (squeezed, broadcast) and 0.
 SHAPES_WITH_ONES = st.lists(st.sampled_from([0, 1, 1, 2, 3]), max_size=5).map(tuple)
 NON_EMPTY = shapes(min_side=1)
@@ -104,7 +103,6 @@ def _prime_factors(number: int) -> list[int]:
 
 
 @pytest.mark.claim("shapes.reshape.infers-minus-one")
-@on_every_device
 @given(data=st.data(), shape=shapes(max_side=4))
 def test_reshape_and_view_follow_the_element_count(device, data, shape):
     target = data.draw(reshape_targets(shape), label="target")
@@ -138,7 +136,6 @@ def test_reshape_names_the_problem(target, message):
 
 
 @pytest.mark.claim("shapes.view.shares-memory")
-@pytest.mark.devices("cpu", "cuda")
 @given(array=arrays(shape=NON_EMPTY), data=st.data())
 def test_view_and_reshape_of_a_contiguous_tensor_share_memory(device, array, data):
     tensor = torch.tensor(array, device=device)
@@ -151,7 +148,6 @@ def test_view_and_reshape_of_a_contiguous_tensor_share_memory(device, array, dat
 
 
 @pytest.mark.claim("shapes.view.refuses-what-it-cannot-lay-over")
-@on_every_device
 @given(data=st.data(), base_shape=shapes(min_dims=1, max_dims=4, min_side=1))
 def test_view_flattens_exactly_when_the_strides_allow(device, data, base_shape):
     view = data.draw(view_recipes(base_shape), label="recipe").apply(zeros(base_shape, device))
@@ -199,7 +195,6 @@ def basic_indices(draw, shape: tuple[int, ...]) -> tuple:
 
 
 @pytest.mark.claim("shapes.index.like-numpy")
-@pytest.mark.devices("cpu", "cuda")
 @given(array=arrays(dtype=np.int64, shape=shapes(min_dims=1)), data=st.data())
 def test_basic_indexing_picks_numpys_elements_as_a_view(device, array, data):
     index = data.draw(basic_indices(array.shape), label="index")
@@ -212,7 +207,6 @@ def test_basic_indexing_picks_numpys_elements_as_a_view(device, array, data):
 
 
 @pytest.mark.claim("shapes.index.like-numpy")
-@pytest.mark.devices("cpu", "cuda")
 @given(array=arrays(dtype=np.int64, shape=shapes(min_dims=1, min_side=1)), data=st.data())
 def test_negative_steps_and_out_of_range_ints_are_refused(device, array, data):
     tensor = torch.tensor(array, device=device)
@@ -241,7 +235,6 @@ def test_advanced_indexing_copies(array, data):
 
 
 @pytest.mark.claim("shapes.squeeze.every-size-one-dim")
-@on_every_device
 @given(shape=SHAPES_WITH_ONES)
 def test_squeeze_drops_every_size_one_dim(device, shape):
     tensor = zeros(shape, device)
@@ -251,7 +244,6 @@ def test_squeeze_drops_every_size_one_dim(device, shape):
 
 
 @pytest.mark.claim("shapes.squeeze.every-size-one-dim")
-@on_every_device
 @given(shape=SHAPES_WITH_ONES, data=st.data())
 def test_squeeze_dim_drops_only_that_dim(device, shape, data):
     dim = data.draw(dims(len(shape)), label="dim")
@@ -260,7 +252,6 @@ def test_squeeze_dim_drops_only_that_dim(device, shape, data):
 
 
 @pytest.mark.claim("shapes.squeeze.every-size-one-dim")
-@on_every_device
 @given(shape=SHAPES_WITH_ONES.filter(len), data=st.data())
 def test_squeeze_takes_a_tuple_of_dims(device, shape, data):
     chosen = data.draw(st.sets(st.integers(0, len(shape) - 1), min_size=1), label="dims")
@@ -276,7 +267,6 @@ def test_squeeze_rejects_a_dim_out_of_range():
 
 
 @pytest.mark.claim("shapes.unsqueeze.inserts-a-dim")
-@on_every_device
 @given(shape=shapes(), data=st.data())
 def test_unsqueeze_inserts_a_dim_that_squeeze_removes(device, shape, data):
     dim = data.draw(dims(len(shape), extra=1), label="dim")
@@ -293,7 +283,6 @@ def test_unsqueeze_inserts_a_dim_that_squeeze_removes(device, shape, data):
 
 
 @pytest.mark.claim("shapes.flatten.keeps-the-batch")
-@on_every_device
 @given(shape=shapes(), data=st.data())
 def test_flatten_merges_the_dims_between_start_and_end(device, shape, data):
     start = data.draw(dims(len(shape)), label="start_dim")
@@ -315,7 +304,6 @@ def test_flatten_from_dim_one_keeps_each_sample_in_its_row(array):
 
 
 @pytest.mark.claim("shapes.permute.hwc-to-chw")
-@pytest.mark.devices("cpu", "cuda")
 @given(image=arrays(shape=shapes(min_dims=3, max_dims=3, min_side=1)))
 def test_permute_is_numpys_transpose(device, image):
     chw = torch.tensor(image, device=device).permute(2, 0, 1)
@@ -350,7 +338,6 @@ def joinable_shapes(draw, vary_dim: bool) -> tuple[list[tuple[int, ...]], int]:
 
 
 @pytest.mark.claim("shapes.cat.along-an-existing-dim")
-@on_every_device
 @given(joined=joinable_shapes(vary_dim=True))
 def test_cat_adds_up_sizes_along_dim(device, joined):
     shape_list, dim = joined
@@ -369,7 +356,6 @@ def test_cat_keeps_every_value_in_order(device, joined, data):
 
 
 @pytest.mark.claim("shapes.cat.along-an-existing-dim")
-@on_every_device
 def test_cat_refuses_mismatched_sizes(device):
     with pytest.raises(RuntimeError, match="Sizes of tensors must match"):
         torch.cat([zeros((2, 3), device), zeros((2, 4), device)], dim=0)
@@ -383,7 +369,6 @@ def test_cat_refuses_zero_dim_tensors(device):
 
 
 @pytest.mark.claim("shapes.stack.adds-a-dim")
-@on_every_device
 @given(joined=joinable_shapes(vary_dim=False), data=st.data())
 def test_stack_inserts_a_dim_of_the_count(device, joined, data):
     shape_list, _ = joined
@@ -410,7 +395,6 @@ def test_stack_refuses_unequal_shapes():
 
 
 @pytest.mark.claim("shapes.chunk.may-return-fewer")
-@on_every_device
 @given(length=LENGTHS, chunks=st.integers(1, 12))
 def test_chunk_sizes(device, length, chunks):
     pieces = zeros((length, 2), device).chunk(chunks)
@@ -442,7 +426,6 @@ def test_chunk_refuses_zero_chunks():
 
 
 @pytest.mark.claim("shapes.split.sizes-or-sections")
-@on_every_device
 @given(length=LENGTHS, size=st.integers(0, 12))
 def test_split_by_size(device, length, size):
     assert same_outcome(
@@ -452,7 +435,6 @@ def test_split_by_size(device, length, size):
 
 
 @pytest.mark.claim("shapes.split.sizes-or-sections")
-@on_every_device
 @given(sections=st.lists(st.integers(0, 5), min_size=1, max_size=5), extra=st.integers(-2, 2))
 def test_split_by_sections_needs_them_to_add_up(device, sections, extra):
     length = max(sum(sections) + extra, 0)
@@ -476,7 +458,6 @@ def test_split_pieces_are_views_in_order(device, length, size):
 
 
 @pytest.mark.claim("shapes.broadcast.trailing-dims")
-@on_every_device
 @given(shape_pair=broadcastable_shapes())
 def test_broadcast_shape_of_an_elementwise_op(device, shape_pair):
     a, b = shape_pair
@@ -485,7 +466,6 @@ def test_broadcast_shape_of_an_elementwise_op(device, shape_pair):
 
 
 @pytest.mark.claim("shapes.broadcast.trailing-dims")
-@on_every_device
 @given(a=shapes(max_dims=3, max_side=3), b=shapes(max_dims=3, max_side=3))
 def test_shapes_that_break_the_rule_are_refused(device, a, b):
     assert same_outcome(
@@ -504,7 +484,6 @@ def test_broadcast_values_are_numpys(device, shape_pair, data):
 
 
 @pytest.mark.claim("shapes.broadcast.scalar")
-@pytest.mark.devices("cpu", "cuda")
 @given(array=arrays(dtype=np.int64), number=st.integers(1, 9))
 def test_a_number_reaches_every_element(device, array, number):
     tensor = torch.tensor(array, device=device)
@@ -535,7 +514,6 @@ def test_expand_repeats_size_one_dims_with_stride_zero(device, shape_pair, data)
 
 
 @pytest.mark.claim("shapes.broadcast.expand-without-copying")
-@on_every_device
 def test_expand_refuses_to_change_a_size_that_is_not_one(device):
     with pytest.raises(RuntimeError, match="must match the existing size"):
         zeros((2, 3), device).expand(2, 4)

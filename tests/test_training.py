@@ -54,8 +54,7 @@ def close(actual, expected, message):
 
 
 @pytest.mark.claim("training.loop.order")
-@pytest.mark.devices("cpu", "cuda")
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(data=batches())
 def test_each_step_follows_this_batchs_gradient(device, data):
     """Notes 000's order (zero_grad, forward, loss, backward, step) and notes 001's (forward,
@@ -84,7 +83,6 @@ def test_each_step_follows_this_batchs_gradient(device, data):
 
 
 @pytest.mark.claim("training.loop.order")
-@pytest.mark.devices("cpu", "cuda")
 def test_zero_grad_between_backward_and_step_loses_the_step(device):
     model = linear_model(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
@@ -122,14 +120,13 @@ def reference_adam_trajectory(target, start, steps, rebuild):
 
 
 @pytest.mark.claim("training.loop.optimizer-built-once")
-@pytest.mark.devices("cpu")
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(
     target=npst.arrays(np.float64, 3, elements=VALUES),
     start=npst.arrays(np.float64, 3, elements=VALUES),
     rebuild=st.booleans(),
 )
-def test_adam_built_once_or_rebuilt_is_adam_with_or_without_memory(device, target, start, rebuild):
+def test_adam_built_once_or_rebuilt_is_adam_with_or_without_memory(target, start, rebuild):
     got = adam_trajectory(target, start, 4, rebuild)
     want = reference_adam_trajectory(target, start, 4, rebuild)
     for step, (actual, expected) in enumerate(zip(got, want, strict=True), start=1):
@@ -144,8 +141,7 @@ def test_adam_built_once_or_rebuilt_is_adam_with_or_without_memory(device, targe
 
 
 @pytest.mark.claim("training.loop.optimizer-built-once")
-@pytest.mark.devices("cpu")
-def test_rebuilding_adam_forgets_its_moments(device):
+def test_rebuilding_adam_forgets_its_moments():
     target, start = np.array([1.0, -2.0, 0.5]), np.array([3.0, 3.0, 3.0])
     once = adam_trajectory(target, start, 5, rebuild=False)
     rebuilt = adam_trajectory(target, start, 5, rebuild=True)
@@ -159,10 +155,9 @@ def test_rebuilding_adam_forgets_its_moments(device):
 
 
 @pytest.mark.claim("training.loop.optimizer-built-once")
-@pytest.mark.devices("cpu")
 @given(data=batches())
-@settings(deadline=None, max_examples=10)
-def test_rebuilding_plain_sgd_changes_nothing(device, data):
+@settings(max_examples=10)
+def test_rebuilding_plain_sgd_changes_nothing(data):
     """SGD without momentum keeps no state, so building it in the loop is only wasteful."""
     once, rebuilt = linear_model(), linear_model()
     optimizer = torch.optim.SGD(once.parameters(), lr=LR)
@@ -176,8 +171,7 @@ def test_rebuilding_plain_sgd_changes_nothing(device, data):
 
 
 @pytest.mark.claim("training.loop.zero-grad-accumulates")
-@pytest.mark.devices("cpu", "cuda")
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(data=batches())
 def test_without_zero_grad_each_step_uses_the_sum_of_every_gradient_so_far(device, data):
     model = linear_model(device)
@@ -291,8 +285,7 @@ def eight_batches():
 
 
 @pytest.mark.claim("training.loop.item-frees-graph")
-@pytest.mark.devices("cpu")
-def test_summing_loss_tensors_keeps_every_graph(device):
+def test_summing_loss_tensors_keeps_every_graph():
     total, nodes, _, alive = notes_004_loop(eight_batches(), accumulate_tensor=True, backward=True)
     assert isinstance(total, torch.Tensor)
     assert total.requires_grad
@@ -307,8 +300,7 @@ def test_summing_loss_tensors_keeps_every_graph(device):
 
 
 @pytest.mark.claim("training.loop.item-frees-graph")
-@pytest.mark.devices("cpu")
-def test_without_backward_the_summed_graphs_hold_every_batchs_activations(device):
+def test_without_backward_the_summed_graphs_hold_every_batchs_activations():
     """An evaluation loop without no_grad: `total += loss` holds each batch's saved tensors."""
     _, _, held, _ = notes_004_loop(eight_batches(), accumulate_tensor=True, backward=False)
     per_batch = held[0]
@@ -343,9 +335,8 @@ def best_straight_line_mse(x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 @pytest.mark.claim("training.convergence.regression")
-@pytest.mark.devices("cpu")
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_notes_000_regression_fits_the_parabola(device, seed):
+def test_notes_000_regression_fits_the_parabola(seed):
     generator = torch.Generator().manual_seed(seed)
     x = torch.unsqueeze(torch.linspace(-1, 1, 100), dim=1)
     y = x.pow(2) + 0.2 * torch.rand(x.size(), generator=generator)
@@ -403,9 +394,8 @@ def best_line_correct(x, y) -> int:
 
 
 @pytest.mark.claim("training.convergence.classification")
-@pytest.mark.devices("cpu")
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_notes_000_classifier_reaches_the_bayes_accuracy(device, seed):
+def test_notes_000_classifier_reaches_the_bayes_accuracy(seed):
     x, y = two_gaussians(seed)
     bayes_correct = best_line_correct(x, y)
     assert bayes_correct >= 200 * BAYES_ACCURACY - 4, f"seed {seed}: an unusual sample"
@@ -419,8 +409,7 @@ def test_notes_000_classifier_reaches_the_bayes_accuracy(device, seed):
 
 
 @pytest.mark.claim("training.convergence.classification")
-@pytest.mark.devices("cpu")
-def test_notes_000_stopping_rule_need_not_fire(device):
+def test_notes_000_stopping_rule_need_not_fire():
     """Seed 0's sample has two points on the wrong side of the best line: the notes' loop, which
     stops at accuracy 1, runs all 1000 steps without getting there."""
     x, y = two_gaussians(0)
@@ -430,9 +419,8 @@ def test_notes_000_stopping_rule_need_not_fire(device):
 
 
 @pytest.mark.claim("training.convergence.linear-regression")
-@pytest.mark.devices("cpu")
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_notes_003_linear_regression_recovers_w_2_and_b_5_5(device, seed):
+def test_notes_003_linear_regression_recovers_w_2_and_b_5_5(seed):
     generator = torch.Generator().manual_seed(seed)
     x = torch.unsqueeze(torch.linspace(-1, 1, 40), dim=1)
     y = x * 2 + 5 + torch.rand(x.size(), generator=generator)
@@ -476,8 +464,6 @@ def scores_and_labels(draw):
 
 
 @pytest.mark.claim("training.metrics.accuracy")
-@pytest.mark.devices("cpu", "cuda")
-@settings(deadline=None)
 @given(drawn=scores_and_labels())
 def test_argmax_eq_sum_item_counts_the_correct_predictions(device, drawn):
     scores, labels = drawn
@@ -517,8 +503,6 @@ def confusion_by_index_put(labels, preds, n):
 
 
 @pytest.mark.claim("training.metrics.confusion-matrix")
-@pytest.mark.devices("cpu", "cuda")
-@settings(deadline=None)
 @given(drawn=labels_and_predictions())
 def test_three_ways_to_the_confusion_matrix_agree(device, drawn):
     n, labels, predicted = drawn
@@ -537,8 +521,7 @@ def test_three_ways_to_the_confusion_matrix_agree(device, drawn):
 
 
 @pytest.mark.claim("training.metrics.confusion-matrix")
-@pytest.mark.devices("cpu")
-def test_notes_004_index_order_gives_the_transpose(device):
+def test_notes_004_index_order_gives_the_transpose():
     labels, preds = torch.tensor([0, 0, 1, 2]), torch.tensor([1, 0, 2, 2])
     cmt = torch.zeros(3, 3, dtype=torch.int64)
     for x, y in zip(preds.tolist(), labels.tolist(), strict=True):  # notes 004: x = pred, y = label
@@ -563,8 +546,7 @@ def model_with_dropout_and_batchnorm() -> torch.nn.Module:
 
 
 @pytest.mark.claim("training.modes.train-eval")
-@pytest.mark.devices("cpu")
-def test_train_and_eval_set_the_flag_of_every_submodule(device):
+def test_train_and_eval_set_the_flag_of_every_submodule():
     model = model_with_dropout_and_batchnorm()
     assert all(module.training for module in model.modules())  # a new module trains
     assert model.eval() is model
@@ -579,7 +561,6 @@ def test_train_and_eval_set_the_flag_of_every_submodule(device):
 
 
 @pytest.mark.claim("training.modes.train-eval")
-@pytest.mark.devices("cpu", "cuda")
 def test_eval_makes_the_forward_pass_deterministic_and_keeps_running_stats(device):
     model = model_with_dropout_and_batchnorm().to(device)
     x = torch.arange(24, dtype=torch.float32, device=device).reshape(6, 4) / 10
@@ -597,7 +578,6 @@ def test_eval_makes_the_forward_pass_deterministic_and_keeps_running_stats(devic
 
 
 @pytest.mark.claim("training.modes.eval-needs-no-grad")
-@pytest.mark.devices("cpu", "cuda")
 def test_eval_does_not_stop_autograd_but_no_grad_does(device):
     model = model_with_dropout_and_batchnorm().to(device)
     x = torch.ones(3, 4, device=device)
@@ -619,10 +599,9 @@ def test_eval_does_not_stop_autograd_but_no_grad_does(device):
 
 
 @pytest.mark.claim("training.tensorboard.event-files")
-@pytest.mark.devices("cpu")
 @given(losses=st.lists(st.floats(0, 10, width=32), min_size=1, max_size=5))
-@settings(deadline=None, max_examples=5)
-def test_summary_writer_writes_scalars_that_read_back(device, tmp_path_factory, losses):
+@settings(max_examples=5)
+def test_summary_writer_writes_scalars_that_read_back(tmp_path_factory, losses):
     pytest.importorskip("tensorboard", reason="the tensorboard package is not installed")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     from torch.utils.tensorboard import SummaryWriter
@@ -643,8 +622,7 @@ def test_summary_writer_writes_scalars_that_read_back(device, tmp_path_factory, 
 
 
 @pytest.mark.claim("training.tensorboard.event-files")
-@pytest.mark.devices("cpu")
-def test_without_the_tensorboard_package_the_import_fails_naming_it(device, monkeypatch):
+def test_without_the_tensorboard_package_the_import_fails_naming_it(monkeypatch):
     """What a user without `tensorboard` meets: `import tensorboard`, the module's first line,
     fails. The package is hidden by a None entry in sys.modules (monkeypatch puts it back)."""
     monkeypatch.setitem(sys.modules, "tensorboard", None)

@@ -32,7 +32,7 @@ from tests.harness.versions import torchvision_version
 FLOAT32 = {"rtol": 1.3e-6, "atol": 1e-5}  # assert_close's float32 defaults, on every device
 LABELS = st.integers(0, 9)
 DATASET_SETTINGS = settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=10, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
@@ -112,7 +112,6 @@ def cifar10_pinned_to(folder: Path) -> type[CIFAR10]:
 
 
 @pytest.mark.claim("vision.fashion-mnist.reads-idx")
-@pytest.mark.devices("cpu")
 @DATASET_SETTINGS
 @given(
     images=st.integers(1, 4).flatmap(
@@ -120,7 +119,7 @@ def cifar10_pinned_to(folder: Path) -> type[CIFAR10]:
     ),
     data=st.data(),
 )
-def test_fashion_mnist_reads_idx_files_offline(device, tmp_path_factory, images, data):
+def test_fashion_mnist_reads_idx_files_offline(tmp_path_factory, images, data):
     labels = data.draw(st.lists(LABELS, min_size=len(images), max_size=len(images)), label="labels")
     root = tmp_path_factory.mktemp("fashion")
     write_fashion_mnist(root, "train", images, labels)
@@ -146,9 +145,8 @@ def test_fashion_mnist_reads_idx_files_offline(device, tmp_path_factory, images,
 
 
 @pytest.mark.claim("vision.fashion-mnist.reads-idx")
-@pytest.mark.devices("cpu")
 def test_fashion_mnist_download_true_reaches_for_the_network_only_for_missing_files(
-    device, tmp_path, monkeypatch
+    tmp_path, monkeypatch
 ):
     for name in NETWORK_FUNCTIONS:
         monkeypatch.setattr(torchvision.datasets.utils, name, network_is_off)
@@ -161,7 +159,6 @@ def test_fashion_mnist_download_true_reaches_for_the_network_only_for_missing_fi
 
 
 @pytest.mark.claim("vision.cifar10.reads-pickled-batches")
-@pytest.mark.devices("cpu")
 @DATASET_SETTINGS
 @given(
     batches=st.lists(
@@ -175,7 +172,7 @@ def test_fashion_mnist_download_true_reaches_for_the_network_only_for_missing_fi
         max_size=6,
     )
 )
-def test_cifar10_reads_pickled_batches_offline(device, tmp_path_factory, batches):
+def test_cifar10_reads_pickled_batches_offline(tmp_path_factory, batches):
     batches = [(images.copy(), labels) for images, labels in batches]
     batches[0][0][0, 0, 0, 0] = 200  # a byte over 127: like the real files, ASCII cannot read it
     root = tmp_path_factory.mktemp("cifar")
@@ -210,8 +207,7 @@ def test_cifar10_reads_pickled_batches_offline(device, tmp_path_factory, batches
 
 
 @pytest.mark.claim("vision.cifar10.reads-pickled-batches")
-@pytest.mark.devices("cpu")
-def test_cifar10_checks_batches_meta_and_extracts_a_local_archive(device, tmp_path, monkeypatch):
+def test_cifar10_checks_batches_meta_and_extracts_a_local_archive(tmp_path, monkeypatch):
     images = np.zeros((1, 32, 32, 3), np.uint8)
     images[0, :, :, 2] = 255  # blue
     folder = write_cifar10(tmp_path, [(images, [label]) for label in range(6)])
@@ -238,8 +234,7 @@ def test_cifar10_checks_batches_meta_and_extracts_a_local_archive(device, tmp_pa
 
 
 @pytest.mark.claim("vision.datasets.missing-files")
-@pytest.mark.devices("cpu")
-def test_without_the_files_download_false_raises_runtime_error(device, tmp_path):
+def test_without_the_files_download_false_raises_runtime_error(tmp_path):
     with pytest.raises(RuntimeError, match=r"^Dataset not found\. You can use download=True"):
         FashionMNIST(tmp_path, download=False)
     with pytest.raises(RuntimeError, match=r"^Dataset not found or corrupted\. You can use"):
@@ -264,9 +259,8 @@ def test_without_the_files_download_false_raises_runtime_error(device, tmp_path)
 
 
 @pytest.mark.claim("vision.to-tensor.hwc-uint8-to-chw-float")
-@pytest.mark.devices("cpu")
 @given(image=hwc_images())
-def test_to_tensor_moves_channels_first_and_scales_to_unit_range(device, image):
+def test_to_tensor_moves_channels_first_and_scales_to_unit_range(image):
     call = f"ToTensor()(np.array(..., shape={image.shape}, dtype=uint8))"
     tensor = transforms.ToTensor()(image)
     height, width, channels = image.shape
@@ -282,8 +276,7 @@ def test_to_tensor_moves_channels_first_and_scales_to_unit_range(device, image):
 
 
 @pytest.mark.claim("vision.to-tensor.hwc-uint8-to-chw-float")
-@pytest.mark.devices("cpu")
-def test_to_tensor_divides_every_byte_by_255_and_only_bytes(device):
+def test_to_tensor_divides_every_byte_by_255_and_only_bytes():
     every_byte = np.arange(256, dtype=np.uint8).reshape(16, 16)
     tensor = transforms.ToTensor()(every_byte)  # a 2-d image gains a channel axis
     assert tensor.shape == (1, 16, 16)
@@ -297,7 +290,6 @@ def test_to_tensor_divides_every_byte_by_255_and_only_bytes(device):
 
 
 @pytest.mark.claim("vision.normalize.per-channel")
-@pytest.mark.devices("cpu", "cuda")
 @given(image=hwc_images(), data=st.data())
 def test_normalize_subtracts_mean_and_divides_by_std_per_channel(device, image, data):
     mean, std = data.draw(channel_stats(image.shape[2]), label="mean, std")
@@ -310,7 +302,6 @@ def test_normalize_subtracts_mean_and_divides_by_std_per_channel(device, image, 
 
 
 @pytest.mark.claim("vision.normalize.per-channel")
-@pytest.mark.devices("cpu", "cuda")
 def test_normalize_with_halves_maps_the_unit_range_onto_minus_one_one(device):
     x = torch.linspace(0, 1, 12, device=device).reshape(3, 2, 2)
     y = transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))(x)
@@ -326,9 +317,8 @@ def test_normalize_with_halves_maps_the_unit_range_onto_minus_one_one(device):
 
 
 @pytest.mark.claim("vision.compose.applies-in-order")
-@pytest.mark.devices("cpu")
 @given(image=hwc_images(channels=3))
-def test_compose_applies_its_transforms_first_to_last(device, image):
+def test_compose_applies_its_transforms_first_to_last(image):
     add_one, double = transforms.Lambda(lambda x: x + 1), transforms.Lambda(lambda x: x * 2)
     x = torch.from_numpy(to_tensor(image))
     assert torch.equal(transforms.Compose([add_one, double])(x), (x + 1) * 2)
@@ -348,7 +338,6 @@ def test_compose_applies_its_transforms_first_to_last(device, image):
 
 
 @pytest.mark.claim("vision.v2.agrees")
-@pytest.mark.devices("cpu", "cuda")
 @given(image=hwc_images(), data=st.data())
 def test_v2_pipeline_agrees_with_v1(device, image, data):
     mean, std = data.draw(channel_stats(image.shape[2]), label="mean, std")
@@ -365,8 +354,7 @@ def test_v2_pipeline_agrees_with_v1(device, image, data):
 
 
 @pytest.mark.claim("vision.v2.agrees")
-@pytest.mark.devices("cpu")
-def test_v2_to_dtype_is_within_one_ulp_of_to_tensor(device):
+def test_v2_to_dtype_is_within_one_ulp_of_to_tensor():
     every_byte = np.arange(256, dtype=np.uint8).reshape(16, 16, 1)
     old = transforms.ToTensor()(every_byte)
     new = v2.ToDtype(torch.float32, scale=True)(v2.ToImage()(every_byte)).as_subclass(torch.Tensor)
@@ -409,8 +397,7 @@ def small_images(device: str, height: int = 8, width: int = 8) -> torch.Tensor:
 
 
 @pytest.mark.claim("vision.resnet50.pretrained-became-weights")
-@pytest.mark.devices("cpu")
-def test_pretrained_true_warns_and_loads_the_v1_imagenet_weights(device, resnet50, monkeypatch):
+def test_pretrained_true_warns_and_loads_the_v1_imagenet_weights(resnet50, monkeypatch):
     if torchvision_version() < (0, 13):
         with pytest.raises(TypeError):
             torchvision.models.resnet50(weights=None)
@@ -436,8 +423,7 @@ def test_pretrained_true_warns_and_loads_the_v1_imagenet_weights(device, resnet5
 
 
 @pytest.mark.claim("vision.resnet50.pretrained-became-weights")
-@pytest.mark.devices("cpu")
-def test_pretrained_false_warns_and_means_weights_none(device):
+def test_pretrained_false_warns_and_means_weights_none():
     if torchvision_version() < (0, 13):
         pytest.skip("before torchvision 0.13 pretrained=False was the documented call")
     built = []
@@ -459,7 +445,6 @@ def test_pretrained_false_warns_and_means_weights_none(device):
 
 
 @pytest.mark.claim("vision.resnet50.feature-extractor")
-@pytest.mark.devices("cpu", "cuda")
 def test_dropping_the_last_child_gives_2048_features(device, resnet50):
     model = on_device(resnet50, device)
     assert model.fc.in_features == 2048
@@ -486,20 +471,18 @@ def test_dropping_the_last_child_gives_2048_features(device, resnet50):
 
 
 @pytest.mark.claim("vision.resnet50.feature-extractor")
-@pytest.mark.devices("cpu")
-def test_in_train_mode_one_small_image_is_refused_by_batchnorm(device, resnet50):
+def test_in_train_mode_one_small_image_is_refused_by_batchnorm(resnet50):
     """At 32 x 32 or below layer4's map is 1 x 1, so its last BatchNorm sees one value per
     channel from a batch of one; at 33 x 33 the map is 2 x 2. A copy: train() moves buffers."""
     model = copy.deepcopy(resnet50).train()
     with torch.no_grad():
-        assert model(small_images(device, 33, 33)[:1]).shape == (1, 1000)
+        assert model(small_images("cpu", 33, 33)[:1]).shape == (1, 1000)
         with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
-            model(small_images(device, 32, 32)[:1])
-        assert model(small_images(device, 32, 32)).shape == (2, 1000)
+            model(small_images("cpu", 32, 32)[:1])
+        assert model(small_images("cpu", 32, 32)).shape == (2, 1000)
 
 
 @pytest.mark.claim("vision.resnet50.freezing")
-@pytest.mark.devices("cpu", "cuda")
 def test_frozen_parameters_survive_a_training_step_of_a_new_head(device, resnet50):
     model = on_device(resnet50, device)
     saved_buffers = {name: b.clone() for name, b in model.named_buffers()}

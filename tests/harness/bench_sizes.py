@@ -1,11 +1,14 @@
-"""The sizes benchmarks run over, in bytes, their readable ids (`4KiB`, `64MiB`), and the size a
-smoke run uses.
+"""The sizes benchmarks run over, in bytes, and their readable ids (`4KiB`, `64MiB`).
 
-Under `pytest -n auto` pytest-benchmark does not time: each benchmark runs once, as a smoke test
-of its code, for which the smallest size does as well as the largest and costs nothing.
+A timed run (`pytest -n0 --benchmark-only`) runs a benchmark at each of its sizes. Under
+`pytest -n auto` pytest-benchmark does not time: each benchmark runs once, as a smoke test of its
+code, at its smallest size alone (which does as well as the largest and costs nothing), and its
+test ID names that size: the collected IDs are what runs.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -16,11 +19,17 @@ def size_id(nbytes: int) -> str:
     return f"{nbytes // KIB}KiB" if nbytes < MIB else f"{nbytes // MIB}MiB"
 
 
-def over_sizes(sizes: list[int]):
-    """Parametrize a benchmark's `size` argument (bytes) over `sizes`."""
-    return pytest.mark.parametrize("size", sizes, ids=size_id)
+def over_sizes(sizes: Sequence[int], ids: Callable[[int], str] = size_id):
+    """Parametrize a benchmark's `size` argument over `sizes` (bytes, unless `ids` names
+    another unit), or the smallest of them in a smoke run."""
+    return pytest.mark.sizes(*sizes, ids=ids)
 
 
-def sized_for_the_run(benchmark, size: int, sizes: list[int]) -> int:
-    """`size` when the benchmark is timed, the smallest of `sizes` in a smoke run."""
-    return min(sizes) if benchmark.disabled else size
+def sizes_for_the_run(config: pytest.Config, sizes: Sequence[int]) -> list[int]:
+    return list(sizes) if benchmarks_are_timed(config) else [min(sizes)]
+
+
+def benchmarks_are_timed(config: pytest.Config) -> bool:
+    """pytest-benchmark's own decision (it turns timing off under xdist and --benchmark-disable)."""
+    session = getattr(config, "_benchmarksession", None)
+    return session is not None and not session.disabled

@@ -1,9 +1,17 @@
 """What a run says about each claim on each device, and the summary and reports that tell it.
 
-A test's outcome is the worst of its phases (a failure in setup or teardown fails it). A claim's
-outcome on a device is `failed` if any of its tests failed there, else `passed` if any passed,
-else `skipped` if any ran and skipped, else `untested`. So a claim whose tests were all skipped
-on a device is `skipped` there, never `passed`.
+A claim is checked by its marked tests and by the examples of its section of the spec page (the
+examples above a page's first claim, and the page's own set-up and teardown, check every claim of
+the page). A check's outcome is the worst of its phases (a failure in setup or teardown fails
+it). A test counts on the device it ran on. An example runs in the host process on whatever
+devices its code names, so it counts on each device its claim lists that the run tested, and
+when it fails, on every device its claim lists: a failed check is never out of sight.
+
+A claim's outcome on a device is `failed` if any of its checks failed there, else `passed` if
+any passed, else `skipped` if any ran and skipped, else `untested`. So a claim whose checks were
+all skipped on a device is `skipped` there, never `passed`. A failed check that belongs to no
+claim (a meta test, a page without claims, a file that did not collect) is counted apart, so that
+a red run never shows an all-held table without saying why.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.harness.claims import Claim
+from tests.harness.claims import KNOWN_DEVICES, Claim
 
 OUTCOMES = ("passed", "failed", "skipped", "untested")
 # In the terminal a claim "held" or "broke"; in reports the words are pytest's.
@@ -32,41 +40,73 @@ class RunContext:
 
 
 class ClaimLedger:
-    """Collects test reports and answers, per claim and device, what the run showed."""
+    """Collects the reports of checks and answers, per claim and device, what the run showed."""
 
-    def __init__(self, claims: list[Claim]):
+    def __init__(self, claims: list[Claim], tested_devices: tuple[str, ...] = KNOWN_DEVICES):
         self.claims = claims
-        self._tests: dict[tuple[str, str], set[str]] = defaultdict(
-            set
-        )  # (claim, device) -> nodeids
-        self._test_outcomes: dict[str, str] = {}
+        self.tested_devices = tested_devices
+        self._devices_of = {claim.id: claim.devices for claim in claims}
+        # (claim, device) -> the checks whose every outcome counts there
+        self._checks: dict[tuple[str, str], set[str]] = defaultdict(set)
+        # (claim, device) -> the checks that count there only when they fail
+        self._failures_count: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self._outcomes: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+        self._unclaimed: set[str] = set()
 
     def record(
         self, nodeid: str, claim_ids: tuple[str, ...], device: str, phase: str, outcome: str
-    ):
+    ) -> None:
         """One phase's report of one test: phase is setup/call/teardown, outcome pytest's word."""
         for claim_id in claim_ids:
-            self._tests[claim_id, device].add(nodeid)
-        previous = self._test_outcomes.get(nodeid)
+            self._checks[claim_id, device].add(nodeid)
+        self._merge(nodeid, phase, outcome)
+
+    def record_example(
+        self, name: str, claim_ids: tuple[str, ...], phase: str, outcome: str
+    ) -> None:
+        """One phase's report of a spec example, named `spec/page.md:line`, checking `claim_ids`."""
+        for claim_id in claim_ids:
+            for device in self._devices_of.get(claim_id, ()):
+                counted = self._checks if device in self.tested_devices else self._failures_count
+                counted[claim_id, device].add(name)
+        if not claim_ids:
+            self._unclaimed.add(name)
+        self._merge(name, phase, outcome)
+
+    def record_unclaimed(self, nodeid: str, phase: str, outcome: str) -> None:
+        """A check of no claim: only its failure is told, apart from the claims."""
+        self._unclaimed.add(nodeid)
+        self._merge(nodeid, phase, outcome)
+
+    def _merge(self, nodeid: str, phase: str, outcome: str) -> None:
+        previous = self._outcomes.get(nodeid)
         if outcome == "failed" or previous == "failed":
-            self._test_outcomes[nodeid] = "failed"
+            self._outcomes[nodeid] = "failed"
         elif outcome == "skipped":
-            self._test_outcomes[nodeid] = "skipped"
+            self._outcomes[nodeid] = "skipped"
         elif phase == "call" and outcome == "passed" and previous is None:
-            self._test_outcomes[nodeid] = "passed"
+            self._outcomes[nodeid] = "passed"
 
     def outcome(self, claim_id: str, device: str) -> str:
-        seen = {
-            self._test_outcomes.get(nodeid) for nodeid in self._tests.get((claim_id, device), ())
-        }
+        seen = {self._outcomes.get(nodeid) for nodeid in self._checks.get((claim_id, device), ())}
+        if self.failing_checks(claim_id, device):
+            seen.add("failed")
         for outcome in ("failed", "passed", "skipped"):
             if outcome in seen:
                 return outcome
         return "untested"
 
-    def failing_tests(self, claim_id: str, device: str) -> list[str]:
-        nodeids = self._tests.get((claim_id, device), ())
-        return sorted(nodeid for nodeid in nodeids if self._test_outcomes.get(nodeid) == "failed")
+    def failing_checks(self, claim_id: str, device: str) -> list[str]:
+        """The failed tests and examples of a claim on a device, by node id or page and line."""
+        key = (claim_id, device)
+        checks = self._checks.get(key, set()) | self._failures_count.get(key, set())
+        return sorted(nodeid for nodeid in checks if self._outcomes.get(nodeid) == "failed")
+
+    def unclaimed_failures(self) -> list[str]:
+        return sorted(
+            nodeid for nodeid in self._unclaimed if self._outcomes.get(nodeid) == "failed"
+        )
 
     def devices(self) -> list[str]:
         """Every device some claim names, in the order the spec's claims first name them."""
@@ -103,10 +143,16 @@ def summary_lines(ledger: ClaimLedger, context: RunContext, limit: int = 10) -> 
         if outcome == "failed"
     ]
     for claim_id, device in broken[:limit]:
-        tests = ", ".join(ledger.failing_tests(claim_id, device)[:3])
-        lines.append(f"broken on {device}: {claim_id}  ({tests})")
+        checks = ledger.failing_checks(claim_id, device)
+        more = f", and {len(checks) - 3} more" if len(checks) > 3 else ""
+        lines.append(f"broken on {device}: {claim_id}  ({', '.join(checks[:3])}{more})")
     if len(broken) > limit:
         lines.append(f"... and {len(broken) - limit} more broken; see --claims-report")
+    unclaimed = ledger.unclaimed_failures()
+    if unclaimed:
+        shown = ", ".join(unclaimed[:limit])
+        more = f", and {len(unclaimed) - limit} more" if len(unclaimed) > limit else ""
+        lines.append(f"failed, checking no claim: {len(unclaimed)}  ({shown}{more})")
     return lines
 
 
@@ -119,6 +165,7 @@ def report_data(ledger: ClaimLedger, context: RunContext) -> dict:
         "python": context.python_version,
         "devices": context.devices,
         "summary": ledger.counts(),
+        "unclaimed_failures": ledger.unclaimed_failures(),
         "claims": [
             {
                 "id": claim.id,
@@ -157,6 +204,8 @@ def report_markdown(data: dict) -> str:
         f"| {device} | " + " | ".join(str(count) for count in counts.values()) + " |"
         for device, counts in data["summary"].items()
     ]
+    if data["unclaimed_failures"]:
+        lines += ["", "Failed, checking no claim: " + ", ".join(data["unclaimed_failures"]) + "."]
     lines += [
         "",
         "| claim | title | verdict | " + " | ".join(devices) + " |",

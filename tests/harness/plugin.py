@@ -16,15 +16,18 @@ import numpy as np
 import pytest
 import torch
 
-from tests.harness import devices, global_state, profiles, timing
+from tests.harness import bench_sizes, devices, global_state, profiles, timing
 from tests.harness.bench_report import write_report as write_bench_report
 from tests.harness.claims import load_claims
 from tests.harness.outcomes import ClaimLedger, RunContext, summary_lines, write_report
+from tests.harness.spec_examples import ExampleClaims, example_name, is_example
 
 profiles.register_profiles()
 profiles.load_profile()
 
 SELECTED_DEVICES = pytest.StashKey[tuple]()
+CLAIMS = pytest.StashKey[dict]()  # claim id -> Claim
+DEVICE_PROBLEMS = pytest.StashKey[dict]()  # module node id -> what its tests' devices break
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,6 +56,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[SELECTED_DEVICES] = devices.selected_devices()
     except ValueError as error:
         raise pytest.UsageError(str(error)) from error
+    claims = load_claims(config.rootpath / config.getini("spec_dir"))
+    config.stash[CLAIMS] = {claim.id: claim for claim in claims}
+    config.stash[DEVICE_PROBLEMS] = {}
 
     worker = getattr(config, "workerinput", None)
     if worker is not None:
@@ -61,8 +67,9 @@ def pytest_configure(config: pytest.Config) -> None:
         if not config.getoption("benchmark_only", False):
             config.option.benchmark_disable = True
     else:
-        claims = load_claims(config.rootpath / config.getini("spec_dir"))
-        config.pluginmanager.register(ClaimRecorder(ClaimLedger(claims)), "torch-spec-claims")
+        tested = devices.tested_devices(config.stash[SELECTED_DEVICES])
+        recorder = ClaimRecorder(ClaimLedger(claims, tested))
+        config.pluginmanager.register(recorder, "torch-spec-claims")
 
     report_dir = config.getoption("bench_report")
     if report_dir is not None and config.getoption("benchmark_json", None) is None:
@@ -90,27 +97,70 @@ def _no_distribution_without_workers(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "device" not in metafunc.fixturenames:
-        return
+    """Parametrize `device` over the devices the test's claims list (see tests.harness.devices)."""
+    known = metafunc.config.stash[CLAIMS]
+    claim_ids = claims_of(metafunc.definition)
     marker = metafunc.definition.get_closest_marker("devices")
-    wanted = marker.args if marker else devices.DEFAULT_DEVICES
-    selected = metafunc.config.stash[SELECTED_DEVICES]
-    metafunc.parametrize("device", devices.device_params(wanted, selected), scope="session")
+    takes_device = "device" in metafunc.fixturenames
+    try:
+        unknown = [claim_id for claim_id in claim_ids if claim_id not in known]
+        if unknown:
+            raise ValueError(f"its claim marker names {', '.join(unknown)}, which no spec claims")
+        wanted = devices.devices_of_test(
+            {claim_id: known[claim_id].devices for claim_id in claim_ids},
+            marker.args if marker else None,
+            takes_device,
+        )
+    except ValueError as error:
+        module = metafunc.definition.parent.nodeid
+        problems = metafunc.config.stash[DEVICE_PROBLEMS].setdefault(module, [])
+        problems.append(f"{metafunc.definition.name}: {error}")
+        wanted = ()
+    if takes_device:
+        metafunc.parametrize("device", devices.device_params(wanted), scope="session")
+    if sizes := metafunc.definition.get_closest_marker("sizes"):
+        values = bench_sizes.sizes_for_the_run(metafunc.config, sizes.args)
+        metafunc.parametrize("size", values, ids=sizes.kwargs["ids"])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    """A module whose tests break the device rules fails to collect, naming each test and rule."""
+    report = yield
+    problems = collector.config.stash[DEVICE_PROBLEMS].pop(collector.nodeid, None)
+    if problems:
+        report.outcome, report.result = "failed", []
+        report.longrepr = "\n".join(
+            [f"{collector.nodeid}: tests whose devices break the rules of spec/README.md:"]
+            + [f"  {problem}" for problem in problems]
+        )
+    return report
+
+
+def claims_of(item: pytest.Item) -> tuple[str, ...]:
+    return tuple(claim_id for marker in item.iter_markers("claim") for claim_id in marker.args)
 
 
 def device_of(item: pytest.Item) -> str:
     """The device a test runs on: its `device` parameter, else the host's cpu."""
     callspec = getattr(item, "callspec", None)
-    return callspec.params.get("device", "cpu") if callspec else "cpu"
+    return callspec.params.get("device", devices.HOST) if callspec else devices.HOST
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    selected = config.stash[SELECTED_DEVICES]
+    deselected = [item for item in items if device_of(item) not in selected]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if device_of(item) in selected]
+    examples = ExampleClaims(config.stash[CLAIMS].values())
+    # user_properties travel with every report, from xdist workers to the controller.
     for item in items:
-        claim_ids = tuple(
-            claim_id for marker in item.iter_markers("claim") for claim_id in marker.args
-        )
-        if claim_ids:
-            # user_properties travel with every report, from xdist workers to the controller.
+        if is_example(item):
+            item.user_properties.append(("example", example_name(item, config.rootpath)))
+            item.user_properties.append(("claims", examples.of_block(item)))
+            item.user_properties.append(("page claims", examples.of_page(item)))
+        elif claim_ids := claims_of(item):
             item.user_properties.append(("claims", claim_ids))
             item.user_properties.append(("device", device_of(item)))
         if "benchmark" in getattr(item, "fixturenames", ()):
@@ -162,14 +212,22 @@ class ClaimRecorder:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         properties = dict(report.user_properties)
-        if "claims" in properties:
-            self.ledger.record(
-                report.nodeid,
-                tuple(properties["claims"]),
-                properties["device"],
-                report.when,
-                report.outcome,
+        if "example" in properties:
+            # The page's own set-up and teardown run in the phases around its blocks.
+            page_wide = report.failed and report.when != "call"
+            claim_ids = properties["page claims" if page_wide else "claims"]
+            self.ledger.record_example(
+                properties["example"], claim_ids, report.when, report.outcome
             )
+        elif "claims" in properties:
+            claim_ids, device = properties["claims"], properties["device"]
+            self.ledger.record(report.nodeid, claim_ids, device, report.when, report.outcome)
+        else:
+            self.ledger.record_unclaimed(report.nodeid, report.when, report.outcome)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.ledger.record_unclaimed(report.nodeid or "(collection)", "collect", "failed")
 
     def pytest_terminal_summary(self, terminalreporter, config: pytest.Config) -> None:
         if not self.ledger.claims or config.option.collectonly:

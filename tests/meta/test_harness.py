@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def test_one_failure_breaks_a_claim_and_one_pass_holds_it():
     )
     assert ledger.outcome("demo.a.one", "cpu") == "passed"
     assert ledger.outcome("demo.a.two", "cpu") == "failed"
-    assert ledger.failing_tests("demo.a.two", "cpu") == ["fail"]
+    assert ledger.failing_checks("demo.a.two", "cpu") == ["fail"]
 
 
 def test_a_failure_in_teardown_fails_a_test_that_passed():
@@ -76,6 +77,28 @@ def test_a_failure_in_teardown_fails_a_test_that_passed():
         ("t", "demo.a.two", "cpu", "teardown", "failed"),
     )
     assert ledger.outcome("demo.a.two", "cpu") == "failed"
+
+
+def test_an_example_counts_where_the_run_tested_and_its_failure_everywhere():
+    passed = ClaimLedger(parse_claims(SPEC, Path("demo.md")), tested_devices=("cpu",))
+    passed.record_example("spec/demo.md:9", ("demo.a.one",), "call", "passed")
+    assert passed.table()["demo.a.one"] == {"cpu": "passed", "cuda": "untested"}
+    failed = ClaimLedger(parse_claims(SPEC, Path("demo.md")), tested_devices=("cpu",))
+    failed.record_example("spec/demo.md:9", ("demo.a.one",), "call", "failed")
+    assert failed.table()["demo.a.one"] == {"cpu": "failed", "cuda": "failed"}
+    assert failed.failing_checks("demo.a.one", "cuda") == ["spec/demo.md:9"]
+
+
+def test_a_failure_of_no_claim_is_counted_apart_and_named_in_the_summary():
+    ledger = ledger_with(("t", "demo.a.one", "cpu", "call", "passed"))
+    ledger.record_unclaimed("tests/meta/test_x.py::t", "call", "failed")
+    ledger.record_unclaimed("tests/meta/test_x.py::fine", "call", "passed")
+    ledger.record_example("spec/index.md:3", (), "call", "failed")
+    assert ledger.unclaimed_failures() == ["spec/index.md:3", "tests/meta/test_x.py::t"]
+    assert ledger.outcome("demo.a.one", "cpu") == "passed"
+    assert summary_lines(ledger, CONTEXT)[-1] == (
+        "failed, checking no claim: 2  (spec/index.md:3, tests/meta/test_x.py::t)"
+    )
 
 
 def test_a_claim_with_no_report_on_a_device_is_untested():
@@ -111,12 +134,61 @@ def test_devices_default_to_all_and_are_restricted_by_the_variable():
 
 
 def test_cuda_params_are_marked_and_skip_without_cuda():
-    params = devices.device_params(("cpu", "cuda", "meta"), selected=("cpu", "cuda"))
-    assert [param.values for param in params] == [("cpu",), ("cuda",)]
+    params = devices.device_params(("cpu", "cuda", "meta"))
+    assert [param.values for param in params] == [("cpu",), ("cuda",), ("meta",)]
     cuda_marks = {mark.name: mark for mark in params[1].marks}
     assert set(cuda_marks) == {"cuda", "skipif"}
     assert cuda_marks["skipif"].args == (not torch.cuda.is_available(),)
     assert cuda_marks["skipif"].kwargs == {"reason": "CUDA not available"}
+
+
+EVERYWHERE = {"claim.a": ("cpu", "cuda", "meta")}
+
+
+@pytest.mark.parametrize(
+    ("claim_devices", "marker", "takes_device", "expected"),
+    [
+        (EVERYWHERE, None, True, ("cpu", "cuda", "meta")),
+        (EVERYWHERE, ("meta", "cuda"), True, ("cuda", "meta")),
+        (EVERYWHERE, None, False, ("cpu",)),
+        ({"claim.a": ("cpu", "cuda"), "claim.b": ("cuda", "meta")}, None, True, ("cuda",)),
+        ({}, None, True, ("cpu", "cuda")),
+        ({}, ("cuda",), True, ("cuda",)),
+        ({}, None, False, ("cpu",)),
+    ],
+)
+def test_a_tests_devices_are_those_its_claims_share_narrowed_by_its_marker(
+    claim_devices, marker, takes_device, expected
+):
+    assert devices.devices_of_test(claim_devices, marker, takes_device) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim_devices", "marker", "takes_device", "complaint"),
+    [
+        (EVERYWHERE, ("tpu",), True, "its devices marker names tpu; known devices are"),
+        (EVERYWHERE, (), True, "its devices marker names no device"),
+        ({"claim.a": ("cpu",), "claim.b": ("meta",)}, None, True, "share no device"),
+        ({"claim.a": ("cuda",)}, None, False, "runs on the cpu, which `claim.a` (Devices: cuda)"),
+        (EVERYWHERE, ("cpu",), False, "takes no device argument, so it runs on the cpu: drop"),
+        ({"claim.a": ("cpu", "cuda")}, ("meta",), True, "adds meta, which `claim.a`"),
+        (EVERYWHERE, ("cuda", "meta", "cpu"), True, "restates the Devices line of `claim.a`"),
+        ({}, ("cuda", "cpu"), True, "restates the default: drop it"),
+        ({"claim.a": ("cpu",)}, None, True, "runs on the cpu alone: drop its `device` argument"),
+        (EVERYWHERE, ("cpu",), True, "runs on the cpu alone"),
+    ],
+)
+def test_devices_that_cannot_be_derived_are_refused_naming_the_rule(
+    claim_devices, marker, takes_device, complaint
+):
+    with pytest.raises(ValueError, match=re.escape(complaint)):
+        devices.devices_of_test(claim_devices, marker, takes_device)
+
+
+def test_a_run_tests_the_selected_devices_it_has():
+    cuda = ("cuda",) if torch.cuda.is_available() else ()
+    assert devices.tested_devices(("cpu", "cuda", "meta")) == ("cpu", *cuda, "meta")
+    assert devices.tested_devices(("meta",)) == ("meta",)
 
 
 # The global-state guard ---------------------------------------------------------------------------

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import torch
 
 from tests.harness import timing
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.meta.demo_project import finish, start, write_project
 
 SPEC = """\
 # Demo
@@ -50,20 +45,20 @@ TESTS = """\
 import pytest
 import torch
 
+from tests.harness.bench_sizes import KIB, over_sizes
+
 
 @pytest.mark.claim('demo.run.holds')
-def test_holds(device):
-    assert torch.ones(2, device=device).sum().item() == 2
+def test_holds():
+    assert torch.ones(2).sum().item() == 2
 
 
 @pytest.mark.claim('demo.run.breaks')
-@pytest.mark.devices("cpu")
-def test_breaks(device):
-    assert torch.zeros(1, device=device).item() == 1
+def test_breaks():
+    assert torch.zeros(1).item() == 1
 
 
 @pytest.mark.claim('demo.run.on-cuda')
-@pytest.mark.devices("cuda")
 def test_on_cuda(device):
     assert torch.ones(1, device=device).device.type == "cuda"
 
@@ -71,6 +66,11 @@ def test_on_cuda(device):
 @pytest.mark.claim('demo.run.leaves-state')
 def test_leaves_grad_mode_off():
     torch.set_grad_enabled(False)
+
+
+@over_sizes([KIB, 4 * KIB])
+def bench_bytearray(benchmark, size):
+    benchmark(bytearray, size)
 
 
 def bench_sum(benchmark, device):
@@ -93,59 +93,23 @@ torch.set_grad_enabled(False)
 ```
 """
 
-CONFTEST = """\
-from pathlib import Path
-
-from tests.harness.spec_examples import spec_collector
-
-pytest_collect_file = spec_collector(Path(__file__).parent / "spec")
-"""
-
-INI = """\
-[pytest]
-python_functions = test_* bench_*
-markers =
-    claim(*ids): claims
-    devices(*names): devices
-    cuda: cuda
-"""
-
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     """Run the demo project once: (the finished process, claims report as JSON, report folder)."""
     project = tmp_path_factory.mktemp("demo")
-    (project / "spec").mkdir()
-    (project / "spec" / "demo.md").write_text(SPEC, encoding="utf-8")
-    (project / "test_demo.py").write_text(TESTS, encoding="utf-8")
-    (project / "spec" / "examples.md").write_text(EXAMPLES, encoding="utf-8")
-    (project / "conftest.py").write_text(CONFTEST, encoding="utf-8")
-    (project / "pytest.ini").write_text(INI, encoding="utf-8")
+    files = {"spec/demo.md": SPEC, "spec/examples.md": EXAMPLES, "test_demo.py": TESTS}
+    write_project(project, files)
     reports = project / "reports"
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-p",
-        "tests.harness.plugin",
-        "-p",
-        "no:cacheprovider",
-        f"--claims-report={reports / 'claims.json'}",
-        f"--bench-report={reports}",
-        "--benchmark-max-time=0.001",
-        "--benchmark-min-rounds=1",
-        "-rA",
-    ]
-    environment = {
-        **{name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")},
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-        "TORCH_SPEC_DEVICES": "",
-    }
-    run = subprocess.run(
-        command, cwd=project, capture_output=True, text=True, timeout=120, env=environment
+    run = finish(
+        start(
+            project,
+            f"--bench-report={reports}",
+            "--benchmark-max-time=0.001",
+            "--benchmark-min-rounds=1",
+        )
     )
-    report = json.loads((reports / "claims.json").read_text(encoding="utf-8"))
-    return run, report, reports
+    return run, run.report, reports
 
 
 def outcomes(report):
@@ -154,7 +118,7 @@ def outcomes(report):
 
 def test_the_run_fails_because_a_test_failed(demo_run):
     run, _, _ = demo_run
-    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.returncode == 1, run.stdout
 
 
 def test_each_claim_gets_the_outcome_of_its_tests(demo_run):
@@ -195,7 +159,7 @@ def test_the_terminal_summary_counts_claims_per_device(demo_run):
     lines = [line.split() for line in run.stdout.splitlines()]
     assert ["device", "held", "broken", "skipped", "untested"] in lines
     assert ["cpu", "1", "2", "0", "1"] in lines
-    assert "broken on cpu: demo.run.breaks  (test_demo.py::test_breaks[cpu])" in run.stdout
+    assert "broken on cpu: demo.run.breaks  (test_demo.py::test_breaks)" in run.stdout
 
 
 def test_a_cuda_test_without_cuda_is_skipped_with_the_reason(demo_run):
@@ -209,7 +173,13 @@ def test_a_cuda_test_without_cuda_is_skipped_with_the_reason(demo_run):
 def test_benchmarks_get_the_device_clock_and_the_report_is_written(demo_run):
     _, _, reports = demo_run
     timed = json.loads((reports / "bench.json").read_text(encoding="utf-8"))["benchmarks"]
-    clocks = {entry["params"]["device"]: entry["options"]["timer"] for entry in timed}
+    sized = sorted(entry["name"] for entry in timed if "size" in entry["params"])
+    assert sized == ["bench_bytearray[1KiB]", "bench_bytearray[4KiB]"]  # timed: every size
+    clocks = {
+        entry["params"]["device"]: entry["options"]["timer"]
+        for entry in timed
+        if "device" in entry["params"]
+    }
     expected = {"cpu": time.perf_counter.__name__}
     if torch.cuda.is_available():
         expected["cuda"] = timing.cuda_synchronized_clock.__name__
