@@ -43,14 +43,17 @@ _short.maxstring = _short.maxother = 40
 
 
 def type_name(value: object) -> str:
-    """The type of `value` as a message names it: `float`, `str`, `numpy.float64`, `numpy.bool`
-    (NumPy's types carry their module, since `np.bool_` is called plain `bool`)."""
+    """The type of `value` as a message names it: `float`, `str`, `numpy.float64`, `numpy.bool_`
+    (NumPy's types carry their module; NumPy's bool is `numpy.bool_`, its name on every NumPy,
+    though NumPy 2 calls it plain `bool`)."""
     kind = type(value)
+    if kind is np.bool_:
+        return "numpy.bool_"
     return f"numpy.{kind.__name__}" if kind.__module__ == "numpy" else kind.__name__
 
 
 def _described(value: object) -> str:
-    """`float (2.5)`, `numpy.bool (True)`: the type and a short repr, for a TypeError."""
+    """`float (2.5)`, `numpy.bool_ (True)`: the type and a short repr, for a TypeError."""
     shown = value.item() if isinstance(value, np.generic) else value
     return f"{type_name(value)} ({_short.repr(shown)})"
 

@@ -124,7 +124,7 @@ def _operand(value: object, name: str) -> tuple[str, str]:
         # torch (2.15 at least) counts a NumPy bool as a float, not as a bool: an int8 tensor
         # plus np.True_ is float32. These rules do not model that: refuse it rather than guess.
         raise TypeError(
-            f"{name} is a numpy.bool, which torch does not count as a bool: pass bool({name})"
+            f"{name} is a numpy.bool_, which torch does not count as a bool: pass bool({name})"
         )
     if is_int(value) and not isinstance(value, np.ndarray):
         return "number", "integer"

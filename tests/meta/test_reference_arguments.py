@@ -67,7 +67,7 @@ def test_as_int_refuses_bools_floats_and_the_rest_naming_the_argument(value):
     ("value", "message"),
     [
         (True, r"^n must be an int, not bool \(True\)$"),
-        (np.True_, r"^n must be an int, not numpy\.bool \(True\)$"),
+        (np.True_, r"^n must be an int, not numpy\.bool_ \(True\)$"),
         (2.0, r"^n must be an int, not float \(2\.0\)$"),
         (np.float64(2.0), r"^n must be an int, not numpy\.float64 \(2\.0\)$"),
         ("2", r"^n must be an int, not str \('2'\)$"),
@@ -128,7 +128,7 @@ def test_an_empty_array_of_any_dtype_but_an_integer_one_is_refused():
         (None, TypeError, r"^shape must be a sequence of ints, not NoneType"),
         ([2, 3.0], TypeError, r"^shape must hold ints, not float \(3\.0\) at index 1$"),
         ([True], TypeError, r"^shape must hold ints, not bool \(True\) at index 0$"),
-        ((np.int64(2), np.True_), TypeError, r"^shape must hold ints, not numpy\.bool \(True\) "),
+        ((np.int64(2), np.True_), TypeError, r"^shape must hold ints, not numpy\.bool_ \(True\) "),
         ([[2, 3]], TypeError, r"^shape must hold ints, not list \(\[2, 3\]\) at index 0$"),
         (np.array([2.0, 3.0]), TypeError, r"^shape must hold ints, not an array of float64$"),
         (np.array([True]), TypeError, r"^shape must hold ints, not an array of bool$"),
@@ -197,7 +197,7 @@ def test_as_float_takes_ints_fractions_and_infinity():
     ("value", "error", "message"),
     [
         (True, TypeError, r"^lr must be a real number, not bool \(True\)$"),
-        (np.False_, TypeError, r"^lr must be a real number, not numpy\.bool \(False\)$"),
+        (np.False_, TypeError, r"^lr must be a real number, not numpy\.bool_ \(False\)$"),
         (1j, TypeError, r"^lr must be a real number, not complex \(1j\)$"),
         (np.complex128(1), TypeError, r"^lr must be a real number, not numpy\.complex128"),
         ("0.1", TypeError, r"^lr must be a real number, not str \('0\.1'\)$"),
@@ -265,7 +265,7 @@ def test_as_real_array_refuses_what_is_not_real(value, error, message):
 def test_type_names_say_which_are_numpys():
     assert type_name(1.0) == "float"
     assert type_name(np.float64(1.0)) == "numpy.float64"
-    assert type_name(np.True_) == "numpy.bool"
+    assert type_name(np.True_) == "numpy.bool_"
     assert type_name(np.zeros(1)) == "numpy.ndarray"
 
 

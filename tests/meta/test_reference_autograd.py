@@ -94,7 +94,7 @@ def test_a_numpy_eps_steps_as_its_python_float(eps):
 @pytest.mark.parametrize(
     ("eps", "error", "message"),
     [
-        (np.True_, TypeError, r"^eps must be a real number, not numpy\.bool \(True\)$"),
+        (np.True_, TypeError, r"^eps must be a real number, not numpy\.bool_ \(True\)$"),
         (1e-6j, TypeError, r"^eps must be a real number, not complex"),
         (np.float64("nan"), ValueError, r"^eps must not be NaN$"),
         (np.float32(2), ValueError, r"^eps 2\.0 must lie strictly between 0 and 1$"),

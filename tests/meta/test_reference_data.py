@@ -205,7 +205,7 @@ def test_python2_pickle_writes_numpy_ints_as_ints():
         (
             lambda: cifar_batch(np.zeros((1, 32, 32, 3), np.uint8), [np.True_]),
             TypeError,
-            r"^labels must hold ints, not numpy\.bool \(True\) at index 0$",
+            r"^labels must hold ints, not numpy\.bool_ \(True\) at index 0$",
         ),
         (
             lambda: cifar_batch(np.zeros((1, 32, 32, 3), np.uint8), np.array([10])),

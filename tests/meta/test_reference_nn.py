@@ -232,7 +232,7 @@ def test_cross_entropy_takes_numpy_class_indices(convert):
         (
             lambda: softplus([1.0], beta=np.True_),
             TypeError,
-            r"^beta must be a real number, not numpy\.bool \(True\)$",
+            r"^beta must be a real number, not numpy\.bool_ \(True\)$",
         ),
         (
             lambda: softplus([1.0], threshold=np.float32("nan")),

@@ -196,7 +196,7 @@ def test_flags_take_numpy_bools(step, flag):
         (
             lambda: sgd_step([0.0], [0.0], {}, lr=np.True_),
             TypeError,
-            r"^lr must be a real number, not numpy\.bool \(True\)$",
+            r"^lr must be a real number, not numpy\.bool_ \(True\)$",
         ),
         (
             lambda: sgd_step([0.0], [0.0], {}, momentum="0.9"),
@@ -236,7 +236,7 @@ def test_flags_take_numpy_bools(step, flag):
         (
             lambda: adam_step([0.0], [0.0], {}, weight_decay=np.True_),
             TypeError,
-            r"^weight_decay must be a real number, not numpy\.bool \(True\)$",
+            r"^weight_decay must be a real number, not numpy\.bool_ \(True\)$",
         ),
         (
             lambda: adam_step([0.0], [0.0], {}, betas=np.array([[0.9, 0.99]])),

@@ -320,7 +320,7 @@ def test_argmax_takes_a_numpy_dim(array, data):
         (
             lambda: chunk_sizes(np.True_, 2),
             TypeError,
-            r"^length must be an int, not numpy\.bool \(True\)$",
+            r"^length must be an int, not numpy\.bool_ \(True\)$",
         ),
         (
             lambda: split_sizes(5, [2.0, 3]),
