@@ -8,7 +8,8 @@ Each input is a report that `pytest --claims-report=PATH.json` wrote on one rele
 the releases: those whose outcome differs (held on one, broken on another), and those whose spec
 names a change between the oldest and the newest release (its Verdict or its Releases line); for
 each, whether the spec predicted it. Given two reports, that list is what changes for a user who
-upgrades from the one to the other. The exit status is 1 when a claim broke on some release.
+upgrades from the one to the other. The exit status is 1 when a claim broke on some release, or
+a check of no claim (a meta test) failed on one.
 Standard library only, so that it runs without torch.
 """
 
@@ -156,7 +157,7 @@ def matrix_data(releases: list[Release]) -> dict:
                 key: r.report.get(key)
                 for key in ("torch", "torchvision", "numpy", "python", "summary")
             }
-            | {"label": r.label}
+            | {"label": r.label, "unclaimed_failures": r.report.get("unclaimed_failures", [])}
             for r in releases
         ],
         "claims": claims,
@@ -169,6 +170,13 @@ def broken(data: dict) -> list[str]:
         for claim in data["claims"]
         for name, row in claim["outcomes"].items()
         if "failed" in row.values()
+    ]
+
+
+def unclaimed_failures(data: dict) -> list[str]:
+    """The failed checks of no claim, each with the release it failed on."""
+    return [
+        f"{check} on {r['label']}" for r in data["releases"] for check in r["unclaimed_failures"]
     ]
 
 
@@ -189,6 +197,8 @@ def matrix_markdown(data: dict) -> str:
             )
     found = broken(data)
     lines += ["", f"Broken: {len(found)}" + (" (" + "; ".join(found[:10]) + ")" if found else ".")]
+    if unclaimed := unclaimed_failures(data):
+        lines += ["", f"Failed, checking no claim: {len(unclaimed)} (" + "; ".join(unclaimed) + ")"]
     legend = ", ".join(f"{symbol} {word}" for word, symbol in SYMBOLS.items())
     header = [
         "| claim | verdict | " + " | ".join(names) + " | |",
@@ -229,12 +239,13 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "matrix.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     (args.out / "matrix.md").write_text(matrix_markdown(data), encoding="utf-8")
     differing = sum(1 for claim in data["claims"] if claim["differs"])
-    found = broken(data)
+    found, unclaimed = broken(data), unclaimed_failures(data)
     print(
         f"{len(data['releases'])} releases, {len(data['claims'])} claims, {differing} differ, "
-        f"{len(found)} broken; written to {args.out / 'matrix.md'}"
+        f"{len(found)} broken, {len(unclaimed)} failed checking no claim; "
+        f"written to {args.out / 'matrix.md'}"
     )
-    return 1 if found else 0
+    return 1 if found or unclaimed else 0
 
 
 if __name__ == "__main__":

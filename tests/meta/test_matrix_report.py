@@ -166,13 +166,24 @@ def test_the_command_writes_both_files_and_fails_when_a_claim_broke(tmp_path, ca
     old.write_text(json.dumps(report("2.11.0", moved=BROKEN)))
     new.write_text(json.dumps(report("2.15.0", moved=HELD)))
     assert main([str(old), str(new), "--out", str(tmp_path / "out")]) == 1
-    assert "2 releases, 1 claims, 1 differ, 1 broken" in capsys.readouterr().out
+    assert "2 releases, 1 claims, 1 differ, 1 broken, 0 failed" in capsys.readouterr().out
     written = json.loads((tmp_path / "out" / "matrix.json").read_text())
     assert [r["label"] for r in written["releases"]] == ["2.11.0", "2.15.0"]
     assert (tmp_path / "out" / "matrix.md").is_file()
     new.write_text(json.dumps(report("2.15.0", moved=HELD)))
     old.write_text(json.dumps(report("2.12.0", moved=HELD)))
     assert main([str(old), str(new), "--out", str(tmp_path / "out")]) == 0
+
+
+def test_a_failure_of_no_claim_on_some_release_is_told_and_fails_the_command(tmp_path, capsys):
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    failing = report("2.11.0", moved=HELD) | {"unclaimed_failures": ["tests/meta/test_x.py::t"]}
+    old.write_text(json.dumps(failing))
+    new.write_text(json.dumps(report("2.15.0", moved=HELD)))
+    assert main([str(old), str(new), "--out", str(tmp_path / "out")]) == 1
+    assert "0 broken, 1 failed checking no claim" in capsys.readouterr().out
+    text = (tmp_path / "out" / "matrix.md").read_text()
+    assert "Failed, checking no claim: 1 (tests/meta/test_x.py::t on 2.11.0)" in text
 
 
 def test_a_stretch_between_two_changes_that_no_release_ran_is_named(tmp_path):
