@@ -1,4 +1,7 @@
-"""Assertions whose failure messages say what was called, on what, and how to reproduce it."""
+"""Assertions whose failure messages say what was called, on what, and how to reproduce it.
+
+Each hides itself from tracebacks (`__tracebackhide__`): a failure points at the test's line.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ def describe(obj: object) -> str:
 
 def assert_shares(source: object, result: object, expression: str) -> None:
     """`result`, made from `source` by `expression`, lies in `source`'s memory."""
+    __tracebackhide__ = True
     assert shares_memory(source, result), (
         f"{expression} was expected to share memory with its input but copied it.\n"
         f"  input:  {describe(source)}\n  result: {describe(result)}"
@@ -34,6 +38,7 @@ def assert_shares(source: object, result: object, expression: str) -> None:
 
 def assert_copies(source: object, result: object, expression: str) -> None:
     """`result`, made from `source` by `expression`, has memory of its own."""
+    __tracebackhide__ = True
     assert not shares_memory(source, result), (
         f"{expression} was expected to copy its input but shares its memory.\n"
         f"  input:  {describe(source)}\n  result: {describe(result)}"
@@ -42,6 +47,7 @@ def assert_copies(source: object, result: object, expression: str) -> None:
 
 def assert_same_values(actual: object, expected: object, expression: str) -> None:
     """Equal element by element, compared as Python values (so across devices and dtypes)."""
+    __tracebackhide__ = True
     got = actual.tolist() if hasattr(actual, "tolist") else actual
     want = expected.tolist() if hasattr(expected, "tolist") else expected
     assert got == want, f"{expression} gave {got!r}, expected {want!r}"
