@@ -96,7 +96,10 @@ def _name(requirement: str) -> str:
 
 
 def install(session: nox.Session, pair: Pair) -> None:
+    # Compiled once here, torch's modules are not compiled again by every process that imports
+    # them (pytest's workers, the spawned ranks), as they would be where bytecode is not written.
     session.install(
+        "--compile-bytecode",
         "-e",
         ".[test]",
         f"torch=={pair.torch}",
