@@ -24,10 +24,9 @@ ROW_BYTES = CLASSES * 4
 
 
 def scores(size: int, device: str) -> torch.Tensor:
-    """Float32 scores of `size` bytes, `(rows, CLASSES)`,
-    with values spread over a few units so that exp neither overflows nor is constant."""
-    nbytes = size
-    rows = nbytes // ROW_BYTES
+    """Float32 scores of `size` bytes, `(rows, CLASSES)`, with values spread over a few units so
+    that exp neither overflows nor is constant."""
+    rows = size // ROW_BYTES
     values = torch.arange(rows * CLASSES, dtype=torch.float32, device=device) % 17 / 4
     return values.reshape(rows, CLASSES)
 

@@ -78,30 +78,30 @@ import torch
 from tests.harness.bench_sizes import KIB, MIB, over_sizes
 
 
-@pytest.mark.claim("demo.probe.example-fails")
-@pytest.mark.claim("setup.probe.first", "setup.probe.second")
-@pytest.mark.claim("leaks.probe.first", "leaks.probe.second")
+@pytest.mark.claim('demo.probe.example-fails')
+@pytest.mark.claim('setup.probe.first', 'setup.probe.second')
+@pytest.mark.claim('leaks.probe.first', 'leaks.probe.second')
 def test_example_fails_but_this_passes():
     assert torch.ones(1).item() == 1
 
 
-@pytest.mark.claim("demo.probe.on-cuda", "cudafail.probe.first", "cudafail.probe.second")
-@pytest.mark.claim("demo.probe.everywhere")
+@pytest.mark.claim('demo.probe.on-cuda', 'cudafail.probe.first', 'cudafail.probe.second')
+@pytest.mark.claim('demo.probe.everywhere')
 def test_on_cuda(device):
     assert torch.ones(1, device=device).device.type == "cuda"
 
 
-@pytest.mark.claim("demo.probe.cpu-only")
+@pytest.mark.claim('demo.probe.cpu-only')
 def test_cpu_only():
     assert torch.ones(1).sum().item() == 1
 
 
-@pytest.mark.claim("demo.probe.meta-only")
+@pytest.mark.claim('demo.probe.meta-only')
 def test_meta_only(device):
     assert device == "meta"
 
 
-@pytest.mark.claim("demo.probe.everywhere")
+@pytest.mark.claim('demo.probe.everywhere')
 def test_everywhere(device):
     assert torch.ones(2, device=device).shape == (2,)
 
@@ -117,8 +117,8 @@ def bench_sized(benchmark, size):
 
 REFUSED = {
     "widens": (
-        '@pytest.mark.claim("demo.probe.cpu-only")\n@pytest.mark.devices("cpu", "meta")\n'
-        "def test_widened(device):\n    pass\n",
+        "@pytest.mark.claim('demo.probe.cpu-only')\n"
+        '@pytest.mark.devices("cpu", "meta")\ndef test_widened(device):\n    pass\n',
         "test_widened: its devices marker adds meta, which `demo.probe.cpu-only` (Devices: cpu) "
         "does not list: a marker may narrow a claim's devices, never widen them",
     ),
@@ -127,23 +127,23 @@ REFUSED = {
         "test_on_a_gpu: its devices marker names gpu; known devices are cpu, cuda, meta",
     ),
     "host": (
-        '@pytest.mark.claim("demo.probe.meta-only")\ndef test_without_device():\n    pass\n',
+        "@pytest.mark.claim('demo.probe.meta-only')\ndef test_without_device():\n    pass\n",
         "test_without_device: it takes no device argument, so it runs on the cpu, which "
         "`demo.probe.meta-only` (Devices: meta) does not list: give it a `device` argument",
     ),
     "restates": (
-        '@pytest.mark.claim("demo.probe.everywhere")\n@pytest.mark.devices("meta", "cpu", "cuda")'
-        "\ndef test_restated(device):\n    pass\n",
+        "@pytest.mark.claim('demo.probe.everywhere')\n"
+        '@pytest.mark.devices("meta", "cpu", "cuda")\ndef test_restated(device):\n    pass\n',
         "test_restated: its devices marker restates the Devices line of `demo.probe.everywhere` "
         "(Devices: cpu, cuda, meta): drop it",
     ),
     "cpu_alone": (
-        '@pytest.mark.claim("demo.probe.cpu-only")\ndef test_cpu_alone(device):\n    pass\n',
+        "@pytest.mark.claim('demo.probe.cpu-only')\ndef test_cpu_alone(device):\n    pass\n",
         "test_cpu_alone: it runs on the cpu alone: drop its `device` argument (and any devices "
         "marker); a test without one runs on the cpu",
     ),
     "no_such_claim": (
-        '@pytest.mark.claim("demo.probe.nowhere")\ndef test_of_nothing():\n    pass\n',
+        "@pytest.mark.claim('demo.probe.nowhere')\ndef test_of_nothing():\n    pass\n",
         "test_of_nothing: its claim marker names demo.probe.nowhere, which no spec claims",
     ),
 }
