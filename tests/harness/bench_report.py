@@ -160,7 +160,8 @@ def markdown(benchmark_json: dict) -> str:
 
 
 def plot(benchmark_json: dict, path: Path) -> None:
-    """Time against size, log-log, a panel per benchmark, on one shared time axis.
+    """Time against size, log-log, a panel per sized benchmark (the table alone has the others),
+    on one shared time axis.
 
     The shared axis keeps a flat (zero-copy) line flat: on its own panel, matplotlib would
     stretch nanoseconds of noise to fill the height.
@@ -171,13 +172,15 @@ def plot(benchmark_json: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import NullFormatter
 
-    found = measurements(benchmark_json)
+    found = [m for m in measurements(benchmark_json) if m.size > 0]
     table = _by_benchmark(found)
     columns = min(3, max(1, len(table)))
     rows = -(-len(table) // columns)
     figure, axes = plt.subplots(
         rows, columns, figsize=(5 * columns, 4 * rows), squeeze=False, sharey=True
     )
+    for ax in list(axes.flat)[len(table) :]:
+        ax.remove()  # an empty axes that shares a log scale warns that it has nothing to scale
     for ax, (benchmark, sizes) in zip(axes.flat, table.items(), strict=False):
         for device in DEVICE_ORDER:
             points = sorted(
@@ -199,8 +202,6 @@ def plot(benchmark_json: dict, path: Path) -> None:
             middle = (low * high) ** 0.5
             low, high = middle / 10 ** (decades / 2), middle * 10 ** (decades / 2)
         axes.flat[0].set_ylim(low / 2, high * 2)
-    for ax in list(axes.flat)[len(table) :]:
-        ax.set_visible(False)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

@@ -1,16 +1,17 @@
-"""A demo project (spec pages, test files) written to a folder and run by pytest in a subprocess,
-with the harness plugin, as a user's run would be."""
+"""A demo project (spec pages, test files) written to a folder and run by pytest with the harness
+plugin, as a user's run would be."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+import pytest
 
 INI = """\
 [pytest]
@@ -50,35 +51,46 @@ def write_project(folder: Path, files: dict[str, str]) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-@dataclass
-class Started:
-    process: subprocess.Popen
-    report_path: Path
+def run(folder: Path, *args: str, devices: str = "", report: str = "claims.json") -> DemoRun:
+    """Run pytest, with the harness plugin, on the project in `folder`, in this process, with
+    TORCH_SPEC_DEVICES set to `devices`; its claims report is `folder / report`.
 
-
-def start(folder: Path, *args: str, devices: str = "", report: str = "claims.json") -> Started:
-    """Start pytest on the project in `folder` (TORCH_SPEC_DEVICES set to `devices`), writing its
-    claims report to `folder / report`."""
+    In this process, so that the run does not pay for another `import torch`: what the run
+    changes is put back (the working directory, the environment, `sys.path`, the project's
+    modules), and torch's global state is the run's own guard's to restore.
+    """
     report_path = folder / report
-    command = [
-        sys.executable, "-m", "pytest", "-p", "tests.harness.plugin", "-p", "no:cacheprovider",
-        f"--claims-report={report_path}", "-rA", *args,
+    arguments = [
+        "-p", "tests.harness.plugin", "-p", "no:cacheprovider", f"--claims-report={report_path}",
+        "-rA", "--color=no", *args,
     ]  # fmt: skip
-    environment = {
-        **{name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")},
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-        "TORCH_SPEC_DEVICES": devices,
-    }
-    process = subprocess.Popen(
-        command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env=environment,
-    )  # fmt: skip
-    return Started(process, report_path)
+    output = io.StringIO()
+    with _as_a_fresh_session(folder, devices), contextlib.redirect_stdout(output):
+        returncode = pytest.main(arguments)
+    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else None
+    return DemoRun(int(returncode), output.getvalue(), report)
 
 
-def finish(started: Started) -> DemoRun:
-    """Wait for the run to end and read its report."""
-    stdout, _ = started.process.communicate(timeout=180)
-    path = started.report_path
-    report = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-    return DemoRun(started.process.returncode, stdout, report)
+@contextlib.contextmanager
+def _as_a_fresh_session(folder: Path, devices: str):
+    cwd, path, environment = os.getcwd(), list(sys.path), dict(os.environ)
+    modules = set(sys.modules)
+    os.chdir(folder)
+    for name in [name for name in os.environ if name.startswith("PYTEST_")]:
+        del os.environ[name]  # those of the run that runs this one (xdist's, PYTEST_ADDOPTS)
+    os.environ["TORCH_SPEC_DEVICES"] = devices
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(environment)
+        sys.path[:] = path
+        for name in set(sys.modules) - modules:
+            if _is_in(sys.modules[name], folder):
+                del sys.modules[name]  # the project's own test modules and conftest
+
+
+def _is_in(module: object, folder: Path) -> bool:
+    file = getattr(module, "__file__", None)
+    return file is not None and Path(file).resolve().is_relative_to(folder.resolve())

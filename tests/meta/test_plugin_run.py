@@ -1,4 +1,4 @@
-"""The plugin end to end: a small project with a spec and tests, run by pytest in a subprocess."""
+"""The plugin end to end: a small project with a spec and tests, run by pytest."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from tests.harness import timing
-from tests.meta.demo_project import finish, start, write_project
+from tests.meta.demo_project import run, write_project
 
 SPEC = """\
 # Demo
@@ -101,15 +101,9 @@ def demo_run(tmp_path_factory):
     files = {"spec/demo.md": SPEC, "spec/examples.md": EXAMPLES, "test_demo.py": TESTS}
     write_project(project, files)
     reports = project / "reports"
-    run = finish(
-        start(
-            project,
-            f"--bench-report={reports}",
-            "--benchmark-max-time=0.001",
-            "--benchmark-min-rounds=1",
-        )
-    )
-    return run, run.report, reports
+    quick = ("--benchmark-max-time=0.001", "--benchmark-min-rounds=1")
+    finished = run(project, f"--bench-report={reports}", *quick)
+    return finished, finished.report, reports
 
 
 def outcomes(report):

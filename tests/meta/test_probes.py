@@ -1,7 +1,7 @@
 """Probes: each way the claims report could lie, planted in a demo project.
 
 For each, the report must call the claim broken, or the run must refuse to collect the module,
-naming the test and the rule it breaks. The two runs start together and run side by side.
+naming the test and the rule it breaks.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tests.meta.demo_project import finish, start, write_project
+from tests.meta.demo_project import run, write_project
 
 DEMO_PAGE = """\
 # Demo
@@ -162,11 +162,10 @@ def runs(tmp_path_factory):
         f"test_{name}.py": "import pytest\n\n\n" + test for name, (test, _) in REFUSED.items()
     }
     write_project(restricted, {**spec, "test_probes.py": TESTS, **refused})
-    started = {
-        "all devices": start(project, "--benchmark-disable"),
-        "meta only": start(restricted, "--continue-on-collection-errors", devices="meta"),
+    return {
+        "all devices": run(project, "--benchmark-disable"),
+        "meta only": run(restricted, "--continue-on-collection-errors", devices="meta"),
     }
-    return {name: finish(run) for name, run in started.items()}
 
 
 def test_a_failing_example_breaks_its_claim_though_its_test_passed(runs):
