@@ -39,10 +39,16 @@ def warn_always() -> Iterator[None]:
 def seeded(seed: int = 0, device: str = "cpu") -> Iterator[None]:
     """Seed the global generators (the CPU's, and the current CUDA device's when `device` is
     `cuda`) for a block, then restore them: random initialisation and dropout masks inside the
-    block are reproducible, and nothing outside it sees a change."""
-    cuda_devices = [torch.cuda.current_device()] if torch.device(device).type == "cuda" else []
-    with torch.random.fork_rng(devices=cuda_devices):
-        torch.manual_seed(seed)
+    block are reproducible, and nothing outside it sees a change.
+
+    Not `torch.manual_seed`, which seeds every CUDA generator too (queueing the call, with a
+    formatted stack, where CUDA is not yet initialised): those `fork_rng` would not restore.
+    """
+    on_cuda = torch.device(device).type == "cuda"
+    with torch.random.fork_rng(devices=[torch.cuda.current_device()] if on_cuda else []):
+        torch.random.default_generator.manual_seed(seed)
+        if on_cuda:
+            torch.cuda.manual_seed(seed)
         yield
 
 
