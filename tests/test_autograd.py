@@ -16,7 +16,8 @@ from hypothesis.extra import numpy as npst
 from torch import nn
 
 from reference.autograd import numerical_jacobian, vjp
-from tests.harness.strategies import SHARED_DTYPES, shapes, torch_dtype
+from tests.harness.dtypes import SHARED_DTYPES, torch_dtype
+from tests.harness.strategies import shapes
 from tests.harness.torch_settings import seeded
 from tests.harness.versions import torch_version
 

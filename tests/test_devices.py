@@ -20,7 +20,8 @@ from torch.utils.data import DataLoader
 
 from tests.harness.assertions import describe
 from tests.harness.devices import cuda_available
-from tests.harness.strategies import SHARED_DTYPES, arrays, dtype_name, shapes, torch_dtype
+from tests.harness.dtypes import SHARED_DTYPES, dtype_name, torch_dtype
+from tests.harness.strategies import arrays, shapes
 from tests.harness.timing import cuda_synchronized_clock
 from tests.harness.torch_settings import seeded
 from tests.harness.versions import torch_version

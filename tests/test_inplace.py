@@ -16,16 +16,8 @@ from hypothesis import strategies as st
 from reference.promotion import DTYPES, can_cast, category, result_type
 from reference.shapes import broadcast_shape
 from tests.harness.assertions import assert_copies, assert_same_values, assert_shares, describe
-from tests.harness.strategies import (
-    SHARED_DTYPES,
-    arrays,
-    broadcastable_shapes,
-    dtype_name,
-    shapes,
-    tensors,
-    torch_dtype,
-    view_recipes,
-)
+from tests.harness.dtypes import SHARED_DTYPES, dtype_name, torch_dtype
+from tests.harness.strategies import arrays, broadcastable_shapes, shapes, tensors, view_recipes
 from tests.harness.versions import torch_version
 
 # Dtypes torch does arithmetic in on every device (uint16/32/64 are storage-only: no CPU add

@@ -22,16 +22,8 @@ from tests.harness.assertions import (
     changed,
     describe,
 )
-from tests.harness.strategies import (
-    SHARED_DTYPES,
-    TORCH_ONLY_DTYPES,
-    arrays,
-    shapes,
-    strided_views,
-    tensors,
-    torch_dtype,
-    view_recipes,
-)
+from tests.harness.dtypes import SHARED_DTYPES, TORCH_ONLY, torch_dtype
+from tests.harness.strategies import arrays, shapes, strided_views, tensors, view_recipes
 from tests.harness.torch_settings import default_dtype, warn_always
 from tests.harness.versions import release, torch_version
 
@@ -413,7 +405,7 @@ def test_numpy_of_cpu_copy_of_a_device_tensor(device):
 
 @pytest.mark.claim("numpy.tensor_numpy.torch-only-dtypes-raise")
 @pytest.mark.filterwarnings("ignore:ComplexHalf support is experimental")
-@pytest.mark.parametrize("dtype", TORCH_ONLY_DTYPES, ids=str)
+@pytest.mark.parametrize("dtype", TORCH_ONLY, ids=str)
 def test_numpy_refuses_dtypes_numpy_lacks(dtype):
     with pytest.raises(TypeError, match="unsupported ScalarType"):
         torch.zeros(2, dtype=dtype).numpy()

@@ -11,7 +11,8 @@ from hypothesis.extra import numpy as npst
 
 from reference.reductions import argmax, reduce_shape, sum_dtype
 from tests.harness.assertions import assert_same_values, describe
-from tests.harness.strategies import SHARED_DTYPES, arrays, dims, shapes, torch_dtype
+from tests.harness.dtypes import SHARED_DTYPES, torch_dtype
+from tests.harness.strategies import arrays, dims, shapes
 
 NON_EMPTY = shapes(min_side=1)
 INTEGER_DTYPES = [d for d in SHARED_DTYPES if d.kind in "biu"]

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from reference.promotion import DTYPES, category, result_type, true_division_type
 from tests.harness.assertions import assert_copies, assert_same_values, describe
-from tests.harness.strategies import SHARED_DTYPES, arrays, dtype_name, shapes
+from tests.harness.dtypes import SHARED_DTYPES, dtype_name
+from tests.harness.strategies import arrays, shapes
 from tests.harness.torch_settings import default_dtype, seeded
 from tests.harness.versions import torch_version
 

@@ -14,30 +14,17 @@ import torch
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
-from reference.dtypes import SHARED_DTYPE_NAMES
-
-# The dtypes that both libraries have, on the installed torch (uint16/32/64 arrived in 2.3).
-SHARED_DTYPES = tuple(np.dtype(name) for name in SHARED_DTYPE_NAMES if hasattr(torch, name))
-# torch dtypes with no NumPy counterpart, where the installed torch has them.
-TORCH_ONLY_DTYPES = tuple(
-    getattr(torch, name)
-    for name in ("bfloat16", "complex32", "float8_e4m3fn", "float8_e5m2")
-    if hasattr(torch, name)
-)
+from tests.harness.dtypes import SHARED_DTYPES, STORABLE, dtype_name
 
 
-def torch_dtype(dtype: np.dtype | str) -> torch.dtype:
-    """The torch dtype named like a NumPy dtype, or named by a string (`"bfloat16"` too)."""
-    return getattr(torch, dtype if isinstance(dtype, str) else np.dtype(dtype).name)
+def numpy_dtypes(group: tuple[np.dtype, ...] = SHARED_DTYPES) -> st.SearchStrategy[np.dtype]:
+    """A NumPy dtype of `group` (see tests.harness.dtypes)."""
+    return st.sampled_from(group)
 
 
-def dtype_name(dtype: torch.dtype) -> str:
-    """`torch.float32` -> `"float32"`: the name the reference modules use."""
-    return str(dtype).removeprefix("torch.")
-
-
-def numpy_dtypes() -> st.SearchStrategy[np.dtype]:
-    return st.sampled_from(SHARED_DTYPES)
+def torch_dtypes(group: tuple[torch.dtype, ...] = STORABLE) -> st.SearchStrategy[torch.dtype]:
+    """A torch dtype of `group`, which may hold dtypes NumPy lacks (bfloat16 in the default)."""
+    return st.sampled_from(group)
 
 
 def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 0, max_side: int = 5):
@@ -112,5 +99,17 @@ def strided_views(draw, dtype=None) -> np.ndarray:
 
 @st.composite
 def tensors(draw, device: str = "cpu", dtype=None, shape=None) -> torch.Tensor:
-    """A tensor on `device` holding a drawn array's values (a copy: `torch.tensor` never shares)."""
+    """A tensor on `device` holding drawn small values (see `small_values`), C-contiguous.
+
+    `dtype` is a NumPy or a torch dtype (bfloat16 too: `torch_dtypes()` draws it), or a strategy
+    of either; by default a shared dtype. The tensor is a copy: `torch.tensor` never shares.
+    """
+    dtype = draw(numpy_dtypes()) if dtype is None else dtype
+    dtype = draw(dtype) if isinstance(dtype, st.SearchStrategy) else dtype
+    if isinstance(dtype, torch.dtype) and dtype == torch.bfloat16:  # not in NumPy: cast int64
+        return torch.tensor(draw(arrays(dtype=np.int64, shape=shape)), device=device).to(dtype)
+    if isinstance(dtype, torch.dtype):
+        dtype = dtype_name(dtype)
+    if np.dtype(dtype) not in SHARED_DTYPES:
+        raise ValueError(f"tensors draws shared dtypes and bfloat16, not {dtype}")
     return torch.tensor(draw(arrays(dtype=dtype, shape=shape)), device=device)
