@@ -5,10 +5,13 @@ Each hides itself from tracebacks (`__tracebackhide__`): a failure points at the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import torch
 
 from reference.memory import shares_memory
+from tests.harness.tolerances import tolerance
 
 
 def describe(obj: object) -> str:
@@ -51,6 +54,41 @@ def assert_same_values(actual: object, expected: object, expression: str) -> Non
     got = actual.tolist() if hasattr(actual, "tolist") else actual
     want = expected.tolist() if hasattr(expected, "tolist") else expected
     assert got == want, f"{expression} gave {got!r}, expected {want!r}"
+
+
+def assert_close(
+    actual: torch.Tensor,
+    expected: object,
+    call: str,
+    kind: str,
+    inputs: Mapping[str, object] | None = None,
+    dtype: torch.dtype | None = None,
+) -> None:
+    """`actual`, what torch gave for `call`, equals `expected` (a reference's float64 values, as
+    an array, a tensor or a number) within the policy's tolerance for the `kind` of computation,
+    in `dtype` (by default actual's) on actual's device (see tests.harness.tolerances).
+
+    The message names the call, the tolerance and, one per line, the `inputs` it was given.
+    """
+    __tracebackhide__ = True
+    dtype = dtype or actual.dtype
+    allowed = tolerance(kind, dtype, actual.device)
+    if isinstance(expected, torch.Tensor):
+        expected = expected.detach().cpu().double()
+    else:
+        expected = torch.from_numpy(np.asarray(expected, dtype=np.float64))
+    shown = "".join(f"\n  {name} = {describe(value)}" for name, value in (inputs or {}).items())
+
+    def message(mismatch: str) -> str:
+        return (
+            f"{call} differs from the reference by more than the {kind} tolerance of {dtype} "
+            f"on {actual.device.type} (rtol {allowed.rtol:g}, atol {allowed.atol:g}){shown}\n"
+            f"{mismatch}"
+        )
+
+    torch.testing.assert_close(
+        actual.detach().cpu().double(), expected, **allowed.as_kwargs(), equal_nan=True, msg=message
+    )
 
 
 def changed(array: np.ndarray) -> np.ndarray:

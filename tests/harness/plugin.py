@@ -180,6 +180,39 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         timing.prepare(device_of(item))
 
 
+# Reproduction ----------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Every failure, an exception torch raised included, says how to run it again alone."""
+    report = yield
+    if report.failed:
+        report.sections.append(("reproduce", reproduction(item)))
+    return report
+
+
+def reproduction(item: pytest.Item) -> str:
+    """The command that reruns `item` alone, in the same hypothesis profile, and the versions."""
+    config = item.config
+    profile = config.getoption("hypothesis_profile", None) or profiles.default_profile()
+    selected = os.environ.get("TORCH_SPEC_DEVICES")
+    variables = f"HYPOTHESIS_PROFILE={profile} " + (
+        f"TORCH_SPEC_DEVICES={selected} " if selected else ""
+    )
+    context = run_context(config)
+    versions = (
+        f"on torch {context.torch_version}, numpy {context.numpy_version}, "
+        f"python {context.python_version}"
+    )
+    if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        versions += (
+            "; the falsifying example above replays first (from hypothesis's example database, "
+            "or, under ci, derandomized)"
+        )
+    return f"{variables}pytest -n0 '{item.nodeid}'\n{versions}\n"
+
+
 # The global-state guard -------------------------------------------------------------------------
 
 

@@ -30,7 +30,21 @@ def register_profiles() -> None:
         )
 
 
+def examples(share: float) -> int:
+    """`share` of the active profile's examples (at least 2): the budget of a property test
+    whose examples cost more than most (a quarter for one that builds a model per example), or
+    less. Read when the test module is imported, after the profile is loaded, so `thorough`
+    deepens every test alike."""
+    if not share > 0:
+        raise ValueError(f"share must be positive, not {share!r}")
+    return max(2, round(settings.default.max_examples * share))
+
+
+def default_profile() -> str:
+    """HYPOTHESIS_PROFILE, else `ci` under CI, else `dev`."""
+    return os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+
+
 def load_profile() -> None:
-    """Load HYPOTHESIS_PROFILE, else `ci` under CI, else `dev`; `--hypothesis-profile` wins."""
-    named = os.environ.get("HYPOTHESIS_PROFILE")
-    settings.load_profile(named or ("ci" if os.environ.get("CI") else "dev"))
+    """Load the `default_profile()`; `--hypothesis-profile` wins, loaded later by hypothesis."""
+    settings.load_profile(default_profile())
