@@ -2,7 +2,8 @@
 
 Data comes from hypothesis, never from `torch.rand`, so that every failure shrinks and replays.
 Values default to small non-negative integers (0..100), which every dtype holds exactly and
-every cast between dtypes keeps, so a test can compare values across dtypes without tolerances.
+every cast between dtypes keeps (but one to bool), so a test can compare values across dtypes
+without tolerances.
 """
 
 from __future__ import annotations
@@ -108,8 +109,8 @@ def tensors(draw, device: str = "cpu", dtype=None, shape=None) -> torch.Tensor:
     dtype = draw(dtype) if isinstance(dtype, st.SearchStrategy) else dtype
     if isinstance(dtype, torch.dtype) and dtype == torch.bfloat16:  # not in NumPy: cast int64
         return torch.tensor(draw(arrays(dtype=np.int64, shape=shape)), device=device).to(dtype)
-    if isinstance(dtype, torch.dtype):
-        dtype = dtype_name(dtype)
-    if np.dtype(dtype) not in SHARED_DTYPES:
-        raise ValueError(f"tensors draws shared dtypes and bfloat16, not {dtype}")
+    name = dtype_name(dtype) if isinstance(dtype, torch.dtype) else str(dtype)
+    if name not in {shared.name for shared in SHARED_DTYPES}:
+        raise ValueError(f"tensors draws shared dtypes and bfloat16, not {name}")
+    dtype = np.dtype(name)
     return torch.tensor(draw(arrays(dtype=dtype, shape=shape)), device=device)

@@ -6,10 +6,11 @@ import json
 import re
 import time
 
+import numpy as np
 import pytest
 import torch
 
-from tests.harness import timing
+from tests.harness import profiles, timing
 from tests.meta.demo_project import run, write_project
 
 SPEC = """\
@@ -55,7 +56,7 @@ def test_holds():
 
 @pytest.mark.claim('demo.run.breaks')
 def test_breaks():
-    assert torch.zeros(1).item() == 1
+    torch.zeros(2) + torch.zeros(3)  # torch raises: a failure with no assert of ours
 
 
 @pytest.mark.claim('demo.run.on-cuda')
@@ -154,6 +155,18 @@ def test_the_terminal_summary_counts_claims_per_device(demo_run):
     assert ["device", "held", "broken", "skipped", "untested"] in lines
     assert ["cpu", "1", "2", "0", "1"] in lines
     assert "broken on cpu: demo.run.breaks  (test_demo.py::test_breaks)" in run.stdout
+
+
+def test_every_failure_says_how_to_rerun_it_alone(demo_run):
+    run, _, _ = demo_run
+    assert (
+        "RuntimeError: The size of tensor a (2) must match the size of tensor b (3)" in run.stdout
+    )
+    sections = run.stdout.split("- reproduce -")[1:]
+    commands = [section.splitlines()[1] for section in sections]
+    profile = profiles.default_profile()
+    assert f"HYPOTHESIS_PROFILE={profile} pytest -n0 'test_demo.py::test_breaks'" in commands
+    assert f"on torch {torch.__version__}, numpy {np.__version__}" in sections[0]
 
 
 def test_a_cuda_test_without_cuda_is_skipped_with_the_reason(demo_run):
