@@ -1,9 +1,12 @@
-"""Hypothesis profiles: `dev` by default, `thorough` for a long search, and hypothesis's own `ci`.
+"""Hypothesis profiles: `dev` by default, `ci` where the `CI` variable is set, `thorough` for a
+long search.
 
-Choose one with `--hypothesis-profile NAME` or `HYPOTHESIS_PROFILE=NAME`. Where the `CI`
-variable is set and no profile is named, hypothesis loads its built-in `ci` profile (derandomized,
-no database): CI runs are deterministic. Every profile has `deadline=None`: the first call on a
-device (a CUDA context, a thread pool) takes far longer than the rest.
+Choose one with `--hypothesis-profile NAME` or `HYPOTHESIS_PROFILE=NAME`. `ci` is hypothesis's
+own `ci` profile (derandomized, no database, the blob of a failure printed) with `dev`'s examples
+rather than its 100: a CI run is deterministic and runs every supported torch release in a few
+minutes; depth is `thorough`'s job. Every profile has
+`deadline=None`: the first call on a device (a CUDA context, a thread pool) takes far longer
+than the rest. A test whose examples are costly takes a share of the profile's (`examples`).
 """
 
 from __future__ import annotations
@@ -11,23 +14,24 @@ from __future__ import annotations
 import os
 
 from hypothesis import HealthCheck, settings
-from hypothesis.errors import InvalidArgument
+
+DEV = settings(max_examples=40, deadline=None)
+PROFILES = {
+    "dev": DEV,
+    "ci": settings(
+        DEV,
+        derandomize=True,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    ),
+    "thorough": settings(DEV, max_examples=1000),
+}
 
 
 def register_profiles() -> None:
-    settings.register_profile("dev", max_examples=40, deadline=None)
-    settings.register_profile("thorough", max_examples=1000, deadline=None)
-    try:
-        settings.get_profile("ci")
-    except InvalidArgument:  # hypothesis older than its built-in ci profile: make the same one
-        settings.register_profile(
-            "ci",
-            derandomize=True,
-            deadline=None,
-            database=None,
-            print_blob=True,
-            suppress_health_check=[HealthCheck.too_slow],
-        )
+    for name, profile in PROFILES.items():
+        settings.register_profile(name, profile)
 
 
 def examples(share: float) -> int:
