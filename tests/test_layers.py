@@ -22,20 +22,12 @@ from reference.conv import (
     pool_output_size,
 )
 from reference.nn import linear
-from tests.harness.assertions import describe
+from tests.harness.assertions import assert_close, describe
+from tests.harness.profiles import examples
 from tests.harness.strategies import shapes
+from tests.harness.tolerances import SUMMED
 from tests.harness.torch_settings import seeded
 from tests.harness.versions import torch_version
-
-# Tolerances for values computed by torch against the float64 NumPy references. float64 is
-# never TF32; float32 convolutions on CUDA may run in TF32 (cudnn.allow_tf32 is on by default),
-# which keeps 10 mantissa bits of each input: about 5e-4 relative per product.
-TOLERANCES = {
-    ("cpu", torch.float64): {"rtol": 1e-10, "atol": 1e-10},
-    ("cuda", torch.float64): {"rtol": 1e-10, "atol": 1e-10},
-    ("cpu", torch.float32): {"rtol": 1e-5, "atol": 1e-5},
-    ("cuda", torch.float32): {"rtol": 1e-2, "atol": 2e-2},
-}
 
 
 def values(shape) -> st.SearchStrategy[np.ndarray]:
@@ -43,21 +35,11 @@ def values(shape) -> st.SearchStrategy[np.ndarray]:
     return npst.arrays(np.float64, shape, elements=st.floats(-1, 1, width=32))
 
 
-def close(actual: torch.Tensor, expected: np.ndarray, device: str, call: str) -> None:
-    torch.testing.assert_close(
-        actual.detach().cpu().double(),
-        torch.from_numpy(np.asarray(expected, dtype=np.float64)),
-        **TOLERANCES[(device, actual.dtype)],
-        msg=lambda message: f"{call}: {message}",
-    )
-
-
 # Linear ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.claim("layers.linear.xwt-plus-b")
 @pytest.mark.devices("cpu", "cuda")
-@settings(max_examples=40)
 @given(
     lead=shapes(max_dims=3, max_side=3),
     features=st.tuples(st.integers(1, 6), st.integers(1, 6)),
@@ -81,12 +63,13 @@ def test_linear_is_x_times_weight_transposed_plus_bias(device, lead, features, w
     got = layer(torch.from_numpy(x).to(device))
     call = f"nn.Linear({in_features}, {out_features}, bias={with_bias})({describe(x)})"
     assert tuple(got.shape) == (*lead, out_features), call
-    close(got, linear(x, weight, bias), device, call)
-    close(got, x @ weight.T + (0 if bias is None else bias), device, call)
+    inputs = {"weight": weight, "bias": bias}
+    assert_close(got, linear(x, weight, bias), call, SUMMED, inputs=inputs)
+    assert_close(got, x @ weight.T + (0 if bias is None else bias), call, SUMMED, inputs=inputs)
 
 
 @pytest.mark.claim("layers.linear.xwt-plus-b")
-@settings(max_examples=25)
+@settings(max_examples=examples(5 / 8))  # a Linear of up to 300 inputs built per example
 @given(lead=shapes(max_dims=4, max_side=4), in_features=st.integers(1, 300))
 def test_linear_keeps_every_leading_dim(device, lead, in_features):
     with seeded(0, device):
@@ -316,18 +299,18 @@ def conv_problems(draw):
 
 
 @pytest.mark.claim("layers.conv.naive-values")
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # the reference convolves in Python loops
 @given(problem=conv_problems(), dtype=st.sampled_from([torch.float64, torch.float32]))
 def test_conv2d_equals_the_naive_convolution(device, problem, dtype):
     x, weight, bias, options = problem
     as_tensor = lambda array: None if array is None else torch.tensor(array, dtype=dtype).to(device)  # noqa: E731
     got = F.conv2d(as_tensor(x), as_tensor(weight), as_tensor(bias), **options)
     call = f"F.conv2d({describe(x)}, {describe(weight)}, {bias}, **{options}) in {dtype}"
-    close(got, conv2d(x, weight, bias, **options), device, call)
+    assert_close(got, conv2d(x, weight, bias, **options), call, SUMMED)
 
 
 @pytest.mark.claim("layers.conv.sums-over-input-channels")
-@settings(max_examples=15)
+@settings(max_examples=examples(3 / 8))  # a convolution per pair of channels, per example
 @given(problem=conv_problems())
 def test_each_output_channel_is_a_sum_over_input_channels(device, problem):
     x, weight, _, options = problem
@@ -343,7 +326,7 @@ def test_each_output_channel_is_a_sum_over_input_channels(device, problem):
             for c in range(first, first + per_group_in)
         ]
         call = f"channel {o} of F.conv2d({describe(x)}, {describe(weight)}, **{options})"
-        close(whole[:, o : o + 1], sum(parts).cpu().numpy(), device, call)
+        assert_close(whole[:, o : o + 1], sum(parts).cpu().numpy(), call, SUMMED)
 
 
 @pytest.mark.claim("layers.conv.sums-over-input-channels")
@@ -419,9 +402,9 @@ def test_notes_004_first_layer_values_match_the_reference(device):
     weight = net["conv1"].weight.detach().double().cpu().numpy()
     bias = net["conv1"].bias.detach().double().cpu().numpy()
     out = net["conv1"].double()(torch.tensor(image, device=device))
-    close(out, conv2d(image, weight, bias), device, "notes 004 conv1 on a 28x28 ramp")
+    assert_close(out, conv2d(image, weight, bias), "notes 004 conv1 on a 28x28 ramp", SUMMED)
     pooled = F.max_pool2d(out, kernel_size=2, stride=2)
-    close(pooled, max_pool2d(out.detach().cpu().numpy(), 2, 2), device, "max_pool2d(conv1)")
+    assert_close(pooled, max_pool2d(out.detach().cpu().numpy(), 2, 2), "max_pool2d(conv1)", SUMMED)
 
 
 @pytest.mark.claim("layers.conv.lenet-32x32")
@@ -459,7 +442,6 @@ def test_notes_003_lenet_on_32x32x3(device):
 
 
 @pytest.mark.claim("layers.pool.window-maximum")
-@settings(max_examples=40)
 @given(
     x=values(st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(1, 9), st.integers(1, 9))),
     kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)),
@@ -567,7 +549,7 @@ def test_notes_001_model_ends_in_a_4x4_average(device):
 
 @pytest.mark.claim("layers.pool.avgpool-notes-001")
 @pytest.mark.devices("cpu", "cuda")
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # the reference averages in Python loops
 @given(
     x=values(
         st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(4, 12), st.integers(4, 12))
@@ -576,16 +558,15 @@ def test_notes_001_model_ends_in_a_4x4_average(device):
 def test_avg_pool_is_the_window_mean(device, x):
     got = nn.AvgPool2d(4)(torch.tensor(x, device=device))
     call = f"nn.AvgPool2d(4)({describe(x)})"
-    close(got, avg_pool2d(x, 4), device, call)
+    assert_close(got, avg_pool2d(x, 4), call, SUMMED)
     if x.shape[2:] == (4, 4):
-        close(got.flatten(1), x.mean(axis=(2, 3)), device, call)
+        assert_close(got.flatten(1), x.mean(axis=(2, 3)), call, SUMMED)
 
 
 # Modes ----------------------------------------------------------------------------------------
 
 
 @pytest.mark.claim("layers.dropout.train-scales")
-@settings(max_examples=40)
 @given(
     p=st.sampled_from([0.1, 0.25, 0.4, 0.5, 0.9]),
     x=npst.arrays(np.float32, st.integers(1, 64), elements=st.floats(0.5, 100, width=32)),
@@ -650,7 +631,7 @@ def batch_norm_expectation(x: np.ndarray, momentum: float, eps: float):
 
 
 @pytest.mark.claim("layers.batchnorm.train-batch-stats")
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # a BatchNorm2d built per example
 @given(
     x=values(st.tuples(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3))),
     momentum=st.sampled_from([0.1, 0.5, 1.0]),
@@ -662,9 +643,9 @@ def test_batch_norm_in_train_uses_and_records_batch_statistics(device, x, moment
     out = bn(torch.tensor(x, device=device))
     expected, running_mean, running_var = batch_norm_expectation(x, momentum, bn.eps)
     call = f"nn.BatchNorm2d({x.shape[1]}, momentum={momentum}).train()({describe(x)})"
-    close(out, expected, device, call)
-    close(bn.running_mean, running_mean, device, f"running_mean after {call}")
-    close(bn.running_var, running_var, device, f"running_var after {call}")
+    assert_close(out, expected, call, SUMMED)
+    assert_close(bn.running_mean, running_mean, f"running_mean after {call}", SUMMED)
+    assert_close(bn.running_var, running_var, f"running_var after {call}", SUMMED)
     assert bn.num_batches_tracked.item() == 1
 
 
@@ -675,15 +656,16 @@ def test_batch_norm_worked_example(device):
     out = bn(x)
     # mean 3, biased variance (9 + 9 + 9 + 9) / 4 = 9, unbiased 36 / 3 = 12
     expected = torch.tensor([-3.0, -3.0, 3.0, 3.0], dtype=torch.float64) / (9 + 1e-5) ** 0.5
-    torch.testing.assert_close(out.detach().flatten().cpu(), expected)
-    torch.testing.assert_close(bn.running_mean.item(), 0.9 * 0 + 0.1 * 3)  # 0.3
-    torch.testing.assert_close(bn.running_var.item(), 0.9 * 1 + 0.1 * 12)  # 2.1
+    call = "nn.BatchNorm2d(1)(x) for x = [0, 0, 6, 6]"
+    assert_close(out.flatten(), expected, call, SUMMED)
+    assert_close(bn.running_mean, [0.9 * 0 + 0.1 * 3], f"running_mean after {call}", SUMMED)  # 0.3
+    assert_close(bn.running_var, [0.9 * 1 + 0.1 * 12], f"running_var after {call}", SUMMED)  # 2.1
     with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
         bn(torch.ones(1, 1, 1, 1, dtype=torch.float64, device=device))
 
 
 @pytest.mark.claim("layers.batchnorm.eval-running-stats")
-@settings(max_examples=25)
+@settings(max_examples=examples(5 / 8))  # a BatchNorm2d built per example
 @given(
     x=values(st.tuples(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3))),
     stats=st.data(),
@@ -700,9 +682,9 @@ def test_batch_norm_in_eval_uses_the_running_stats(device, x, stats):
     out = bn(torch.tensor(x, device=device))
     expected = (x - mean.reshape(1, -1, 1, 1)) / np.sqrt(var.reshape(1, -1, 1, 1) + bn.eps)
     call = f"nn.BatchNorm2d({channels}).eval()({describe(x)})"
-    close(out, expected, device, call)
-    close(bn.running_mean, mean, device, f"running_mean after {call}")
-    close(bn.running_var, var, device, f"running_var after {call}")
+    assert_close(out, expected, call, SUMMED, inputs={"running_mean": mean, "running_var": var})
+    assert_close(bn.running_mean, mean, f"running_mean after {call}", SUMMED)
+    assert_close(bn.running_var, var, f"running_var after {call}", SUMMED)
     assert bn.num_batches_tracked.item() == 0
     bn(torch.ones(1, channels, 1, 1, dtype=torch.float64, device=device))  # one value is fine
 
@@ -732,7 +714,6 @@ def test_eval_does_not_turn_off_autograd(device):
 
 
 @pytest.mark.claim("layers.embedding.shapes")
-@settings(max_examples=40)
 @given(shape=shapes(max_dims=3, max_side=4), data=st.data())
 def test_embedding_appends_the_embedding_dim(device, shape, data):
     indices = data.draw(npst.arrays(np.int64, shape, elements=st.integers(0, 1)), label="indices")
@@ -760,7 +741,7 @@ def test_embedding_refuses_an_index_past_its_rows():
 
 
 @pytest.mark.claim("layers.lstm.shapes")
-@settings(max_examples=10)
+@settings(max_examples=examples(1 / 4))  # an LSTM of up to three layers built per example
 @given(
     sizes=st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(1, 3)),
     batch=st.integers(1, 4),
