@@ -20,14 +20,14 @@ from torch.utils.data import DataLoader
 
 from tests.harness.assertions import describe
 from tests.harness.devices import cuda_available
-from tests.harness.dtypes import SHARED_DTYPES, dtype_name, torch_dtype
-from tests.harness.strategies import arrays, shapes
+from tests.harness.dtypes import HALF_FLOATING, STORABLE, dtype_name
+from tests.harness.models import tiny_model
+from tests.harness.profiles import examples
+from tests.harness.strategies import arrays, shapes, torch_dtypes
 from tests.harness.timing import cuda_synchronized_clock
 from tests.harness.torch_settings import seeded
 from tests.harness.versions import torch_version
 
-# Every dtype the round trip covers: NumPy's shared ones and bfloat16 (torch only).
-ROUND_TRIP_DTYPES = [torch_dtype(d) for d in SHARED_DTYPES] + [torch.bfloat16]
 # On the CPU the round trip is through a wider dtype that holds every value of the narrower.
 WIDER = {
     torch.bool: torch.uint8,
@@ -195,8 +195,8 @@ def test_cuda_and_cpu_methods(device):
 
 
 @pytest.mark.claim("devices.to.round-trip-exact")
-@settings(max_examples=30)
-@given(dtype=st.sampled_from(ROUND_TRIP_DTYPES), data=st.data())
+@settings(max_examples=examples(3 / 4))  # on CUDA each example copies to the GPU and back
+@given(dtype=torch_dtypes(STORABLE), data=st.data())
 def test_a_round_trip_keeps_every_value(device, dtype, data):
     tensor = data.draw(any_value_tensors(dtype), label="tensor")
     if device == "cuda":
@@ -209,7 +209,7 @@ def test_a_round_trip_keeps_every_value(device, dtype, data):
 
 
 @pytest.mark.claim("devices.to.round-trip-exact")
-@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=dtype_name)
+@pytest.mark.parametrize("dtype", HALF_FLOATING, ids=dtype_name)
 def test_a_conversion_back_to_16_bit_floats_keeps_nan_but_not_its_bits(dtype):
     every_value = torch.arange(-(2**15), 2**15, dtype=torch.int32).to(torch.int16)
     values = every_value.view(dtype)
@@ -231,14 +231,9 @@ def test_meta_is_not_a_round_trip():
 # Module.to -------------------------------------------------------------------------------------
 
 
-def tiny_model(seed: int = 0) -> nn.Module:
-    with seeded(seed):
-        return nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
-
-
 @pytest.mark.claim("devices.module-to.in-place")
 def test_module_to_converts_in_place_and_returns_the_module(device):
-    model = tiny_model().to(device)
+    model = tiny_model(device)
     before = dict(model.named_parameters())
     values = {name: p.detach().cpu().clone() for name, p in before.items()}
     sum(p.sum() for p in model.parameters()).backward()
@@ -295,7 +290,7 @@ def runtime_error_of(operation, *operands) -> str | None:
 
 
 @pytest.mark.claim("devices.mixing.raises")
-@settings(max_examples=25)  # each example raises six times; tracebacks are slow
+@settings(max_examples=examples(5 / 8))  # each example raises six times; tracebacks are slow
 @given(shape=shapes(min_dims=1, min_side=1))
 def test_an_op_on_two_devices_raises(device, shape):
     here = torch.ones(shape, device=device)
@@ -338,7 +333,7 @@ def test_on_meta_an_in_place_op_does_not_check_the_rule():
 
 @pytest.mark.claim("devices.mixing.model-and-data")
 def test_the_model_and_its_input_must_share_a_device(device):
-    model = tiny_model()[0].to(device)
+    model = tiny_model(device)[0]
     elsewhere = torch.ones(4, 3, device=second_device(device))
     with pytest.raises(RuntimeError, match="device"):
         model(elsewhere)
@@ -480,7 +475,7 @@ def data_parallel_device(device: str) -> None:
 
 @pytest.mark.claim("devices.data-parallel.splits-the-batch")
 @given(batch=st.integers(1, 40))
-@settings(max_examples=10)
+@settings(max_examples=examples(1 / 4))  # on several GPUs each example replicates the module
 def test_data_parallel_splits_dim_0_across_the_gpus(device, batch):
     data_parallel_device(device)
     gpus = torch.cuda.device_count() if cuda_available() else 0

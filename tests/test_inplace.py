@@ -13,24 +13,35 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference.promotion import DTYPES, can_cast, category, result_type
+from reference.promotion import can_cast, category, result_type
 from reference.shapes import broadcast_shape
 from tests.harness.assertions import assert_copies, assert_same_values, assert_shares, describe
-from tests.harness.dtypes import SHARED_DTYPES, dtype_name, torch_dtype
-from tests.harness.strategies import arrays, broadcastable_shapes, shapes, tensors, view_recipes
+from tests.harness.dtypes import (
+    FLOATING_DTYPES,
+    INTEGRAL_SAMPLE,
+    PROMOTION_MODELLED,
+    REAL_ARITHMETIC_DTYPES,
+    dtype_name,
+    torch_dtype,
+)
+from tests.harness.strategies import (
+    arrays,
+    broadcastable_shapes,
+    numpy_dtypes,
+    shapes,
+    tensors,
+    torch_dtypes,
+    view_recipes,
+)
 from tests.harness.versions import torch_version
 
-# Dtypes torch does arithmetic in on every device (uint16/32/64 are storage-only: no CPU add
-# kernel; complex has no clamp), each holding 100 + 13 + 13, the largest drawn value plus two
-# steps, exactly.
-ARITHMETIC_DTYPES = st.sampled_from(
-    [d for d in SHARED_DTYPES if d.kind in "iuf" and d.name not in ("uint16", "uint32", "uint64")]
-)
-FLOAT_DTYPES = st.sampled_from([d for d in SHARED_DTYPES if d.kind == "f"])
+# Steps to add or multiply by. The tensors they meet are of REAL_ARITHMETIC_DTYPES (what torch
+# does arithmetic in on every device, complex left out: it has no clamp), each of which holds
+# 100 + 13 + 13, the largest drawn value plus two steps, exactly.
 STEPS = st.integers(min_value=1, max_value=13)
 NON_EMPTY = shapes(min_side=1)
 # The dtypes reference.promotion models (bool, the integers up to int64, the floats), by name.
-MODELLED_DTYPES = st.sampled_from(DTYPES)
+MODELLED_DTYPES = torch_dtypes(PROMOTION_MODELLED).map(dtype_name)
 # Python numbers of each category: a float is drawn in halves, so 1.0 (a float) turns up too.
 NUMBERS = st.one_of(st.booleans(), st.integers(0, 50), st.integers(0, 100).map(lambda n: n / 2))
 # Messages of the dtype check: CPU and CUDA say "result type Float can't be cast to the desired
@@ -39,15 +50,10 @@ NUMBERS = st.one_of(st.booleans(), st.integers(0, 50), st.integers(0, 100).map(l
 CAST_REFUSED = r"can't be cast|Promotion of .* in in-place ops"
 
 
-@st.composite
-def operands(draw, dtype: str, shape, device: str) -> torch.Tensor:
+def operands(dtype: str, shape, device: str) -> st.SearchStrategy[torch.Tensor]:
     """A tensor of `dtype` (a reference.promotion name, bfloat16 included) on `device`, with
     values 0..50 (or booleans): the sum of two is exact in every modelled dtype."""
-    if dtype == "bool":
-        values = draw(arrays(dtype=np.bool_, shape=shape))
-    else:
-        values = draw(arrays(dtype=np.int64, shape=shape)) // 2
-    return torch.tensor(values, device=device).to(getattr(torch, dtype))
+    return tensors(device, dtype=torch_dtype(dtype), shape=shape, max_value=50)
 
 
 def operand_text(operand: object) -> str:
@@ -70,7 +76,7 @@ IN_PLACE_OPS = {
 
 @pytest.mark.claim("inplace.underscore.writes-into-self")
 @given(
-    dtype=ARITHMETIC_DTYPES,
+    dtype=numpy_dtypes(REAL_ARITHMETIC_DTYPES),
     shape=shapes(),
     op=st.sampled_from(sorted(IN_PLACE_OPS)),
     data=st.data(),
@@ -103,7 +109,11 @@ def test_notes_003_int_tensor_add_stays_int32(device):
 
 
 @pytest.mark.claim("inplace.underscore.writes-into-self")
-@given(t=tensors(dtype=ARITHMETIC_DTYPES, shape=NON_EMPTY), first=STEPS, second=STEPS)
+@given(
+    t=tensors(dtype=numpy_dtypes(REAL_ARITHMETIC_DTYPES), shape=NON_EMPTY),
+    first=STEPS,
+    second=STEPS,
+)
 def test_in_place_calls_chain_on_the_same_tensor(t, first, second, device):
     t = t.to(device)
     expected = t.add(first).mul(second)
@@ -113,7 +123,7 @@ def test_in_place_calls_chain_on_the_same_tensor(t, first, second, device):
 
 @pytest.mark.claim("inplace.underscore.seen-through-views")
 @given(
-    base=tensors(dtype=ARITHMETIC_DTYPES, shape=shapes(min_dims=1, min_side=1)),
+    base=tensors(dtype=numpy_dtypes(REAL_ARITHMETIC_DTYPES), shape=shapes(min_dims=1, min_side=1)),
     first=STEPS,
     second=STEPS,
     data=st.data(),
@@ -154,7 +164,7 @@ AUGMENTED = {
 
 @pytest.mark.claim("inplace.operator.augmented-assignment")
 @given(
-    t=tensors(dtype=ARITHMETIC_DTYPES, shape=shapes()),
+    t=tensors(dtype=numpy_dtypes(REAL_ARITHMETIC_DTYPES), shape=shapes()),
     step=STEPS,
     statement=st.sampled_from(sorted(AUGMENTED)),
 )
@@ -176,7 +186,7 @@ def test_augmented_assignment_is_in_place_and_rebinding_is_not(t, step, statemen
 
 
 @pytest.mark.claim("inplace.operator.augmented-assignment")
-@pytest.mark.parametrize("dtype", [torch.uint8, torch.int32, torch.int64, torch.bool], ids=str)
+@pytest.mark.parametrize("dtype", INTEGRAL_SAMPLE, ids=dtype_name)
 @pytest.mark.parametrize(
     ("statement", "apply"),
     [("t += 1.5", lambda t: operator.iadd(t, 1.5)), ("t /= 2", lambda t: operator.itruediv(t, 2))],
@@ -239,7 +249,7 @@ def test_indexed_plus_equals_counts_a_repeated_position_once(length, data, devic
 
 
 @pytest.mark.claim("inplace.out.writes-into-out")
-@given(dtype=ARITHMETIC_DTYPES, shape=shapes(), data=st.data())
+@given(dtype=numpy_dtypes(REAL_ARITHMETIC_DTYPES), shape=shapes(), data=st.data())
 def test_out_receives_the_result_in_its_own_memory(dtype, shape, data, device):
     x = data.draw(tensors(device=device, dtype=dtype, shape=shape), label="x")
     y = data.draw(tensors(device=device, dtype=dtype, shape=shape), label="y")
@@ -257,7 +267,7 @@ def test_out_receives_the_result_in_its_own_memory(dtype, shape, data, device):
 
 
 @pytest.mark.claim("inplace.out.writes-into-out")
-@given(x=tensors(dtype=ARITHMETIC_DTYPES, shape=NON_EMPTY), step=STEPS)
+@given(x=tensors(dtype=numpy_dtypes(REAL_ARITHMETIC_DTYPES), shape=NON_EMPTY), step=STEPS)
 def test_out_may_be_an_input(x, step, device):
     x = x.to(device)
     expected = x + step
@@ -463,7 +473,10 @@ LEAF_WRITES = {
 
 
 @pytest.mark.claim("inplace.autograd.leaf-requires-grad")
-@given(array=arrays(dtype=FLOAT_DTYPES, shape=shapes()), write=st.sampled_from(sorted(LEAF_WRITES)))
+@given(
+    array=arrays(dtype=numpy_dtypes(FLOATING_DTYPES), shape=shapes()),
+    write=st.sampled_from(sorted(LEAF_WRITES)),
+)
 def test_leaf_that_requires_grad_refuses_in_place_ops(array, write, device):
     w = torch.tensor(array, device=device, requires_grad=True)
     version = w._version
@@ -475,7 +488,7 @@ def test_leaf_that_requires_grad_refuses_in_place_ops(array, write, device):
 
 
 @pytest.mark.claim("inplace.autograd.leaf-requires-grad")
-@given(array=arrays(dtype=FLOAT_DTYPES, shape=shapes()), step=STEPS)
+@given(array=arrays(dtype=numpy_dtypes(FLOATING_DTYPES), shape=shapes()), step=STEPS)
 def test_leaf_accepts_in_place_ops_under_no_grad(array, step, device):
     w = torch.tensor(array, device=device, requires_grad=True)
     with torch.no_grad():
@@ -586,7 +599,7 @@ def test_an_inference_tensor_has_no_counter(device):
 
 
 @pytest.mark.claim("inplace.cost.no-allocation")
-@given(dtype=ARITHMETIC_DTYPES, shape=NON_EMPTY, data=st.data())
+@given(dtype=numpy_dtypes(REAL_ARITHMETIC_DTYPES), shape=NON_EMPTY, data=st.data())
 def test_only_the_out_of_place_op_gets_new_memory(dtype, shape, data, device):
     a = data.draw(tensors(device=device, dtype=dtype, shape=shape), label="a")
     b = data.draw(tensors(device=device, dtype=dtype, shape=shape), label="b")

@@ -22,20 +22,36 @@ from tests.harness.assertions import (
     changed,
     describe,
 )
-from tests.harness.dtypes import SHARED_DTYPES, TORCH_ONLY, torch_dtype
-from tests.harness.strategies import arrays, shapes, strided_views, tensors, view_recipes
+from tests.harness.dtypes import (
+    ARITHMETIC_DTYPES,
+    ARRAY_LIST_DTYPES,
+    BOOL_OR_FLOATING_DTYPES,
+    FLOAT_TARGETS,
+    INEXACT_DTYPES,
+    INTEGER,
+    INTEGER_DTYPES,
+    REAL_DTYPES,
+    SHARED_DTYPES,
+    TORCH_ONLY,
+    torch_dtype,
+)
+from tests.harness.strategies import (
+    arrays,
+    numpy_dtypes,
+    shapes,
+    strided_views,
+    tensors,
+    torch_dtypes,
+    view_recipes,
+)
 from tests.harness.torch_settings import default_dtype, warn_always
 from tests.harness.versions import release, torch_version
 
 NON_EMPTY = shapes(min_side=1)
 ARRAY_SHAPES = shapes(min_dims=1, min_side=1)  # not 0-d: `a + 1` of a 0-d array is a NumPy scalar
-REAL_DTYPES = st.sampled_from([d for d in SHARED_DTYPES if d.kind != "c"])
-GRAD_DTYPES = st.sampled_from([d for d in SHARED_DTYPES if d.kind in "fc"])
-# Dtypes torch does arithmetic in (uint16/32/64 are storage-only: no CPU add kernel), all of
-# which hold 100 + 2 * 13, the largest drawn value plus two steps, exactly.
-ARITHMETIC_DTYPES = st.sampled_from(
-    [d for d in SHARED_DTYPES if d.kind != "b" and d.name not in ("uint16", "uint32", "uint64")]
-)
+# Steps to add. The arrays they meet are of ARITHMETIC_DTYPES (what torch does arithmetic in:
+# uint16/32/64 are storage-only, no CPU add kernel), all of which hold 100 + 2 * 13, the largest
+# drawn value plus two steps, exactly.
 STEPS = st.integers(min_value=1, max_value=13)
 # NumPy 2.3 removed `np.bool.__index__` (deprecated since 1.14); torch before 2.9 converts a NumPy
 # bool through it, so with NumPy 2.3+ that conversion raises (spec: numpy.scalars.bool-converts).
@@ -152,7 +168,7 @@ def test_as_tensor_copies_to_convert_the_dtype(array, data):
 )
 @given(
     array=arrays(
-        dtype=st.sampled_from([d for d in SHARED_DTYPES if d.name != "uint64"]),
+        dtype=numpy_dtypes(ARRAY_LIST_DTYPES),
         shape=shapes(min_dims=2, min_side=1),
     )
 )
@@ -272,7 +288,7 @@ def test_numpy_bools_convert_to_a_bool_tensor_unless_torch_reads_them_as_integer
 @pytest.mark.claim("numpy.scalars.bool-converts")
 @given(
     values=st.lists(st.booleans(), min_size=1, max_size=6),
-    dtype=st.sampled_from([torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64]),
+    dtype=torch_dtypes(INTEGER),
 )
 def test_numpy_bools_into_an_integer_dtype_need_numpy_before_2_3(values, dtype):
     scalars = list(np.array(values))
@@ -288,7 +304,7 @@ def test_numpy_bools_into_an_integer_dtype_need_numpy_before_2_3(values, dtype):
 @pytest.mark.claim("numpy.scalars.bool-converts")
 @given(
     values=st.lists(st.booleans(), min_size=1, max_size=6),
-    dtype=st.sampled_from([torch.float16, torch.float32, torch.float64, torch.complex64]),
+    dtype=torch_dtypes(FLOAT_TARGETS),
 )
 def test_numpy_bools_into_a_float_dtype_and_0d_bool_arrays_convert_everywhere(values, dtype):
     scalars = list(np.array(values))
@@ -304,7 +320,7 @@ def test_numpy_bools_into_a_float_dtype_and_0d_bool_arrays_convert_everywhere(va
 
 @pytest.mark.claim("numpy.tensor_class.float32")
 @legacy_constructors
-@given(array=arrays(dtype=REAL_DTYPES, shape=shapes(min_dims=1)))
+@given(array=arrays(dtype=numpy_dtypes(REAL_DTYPES), shape=shapes(min_dims=1)))
 def test_tensor_class_makes_float32_from_any_array(constructor, array):
     tensor = constructor(array)
     assert tensor.dtype == torch.float32, describe(array)
@@ -313,7 +329,7 @@ def test_tensor_class_makes_float32_from_any_array(constructor, array):
 
 @pytest.mark.claim("numpy.tensor_class.float32")
 @legacy_constructors
-@given(scalar=arrays(dtype=st.sampled_from([d for d in SHARED_DTYPES if d.kind in "iu"]), shape=()))
+@given(scalar=arrays(dtype=numpy_dtypes(INTEGER_DTYPES), shape=()))
 def test_tensor_class_reads_a_0d_integer_array_as_a_size(constructor, scalar):
     tensor = constructor(scalar)
     assert tuple(tensor.shape) == (int(scalar),), (
@@ -323,7 +339,7 @@ def test_tensor_class_reads_a_0d_integer_array_as_a_size(constructor, scalar):
 
 
 @pytest.mark.claim("numpy.tensor_class.float32")
-@given(scalar=arrays(dtype=st.sampled_from([d for d in SHARED_DTYPES if d.kind in "bf"]), shape=()))
+@given(scalar=arrays(dtype=numpy_dtypes(BOOL_OR_FLOATING_DTYPES), shape=()))
 def test_tensor_class_reads_a_0d_float_or_bool_array_as_a_value(scalar):
     tensor = torch.Tensor(scalar)
     assert tuple(tensor.shape) == (), f"torch.Tensor({describe(scalar)})"
@@ -347,7 +363,7 @@ def test_tensor_class_follows_the_default_dtype():
 
 @pytest.mark.claim("numpy.tensor_class.shares-float32")
 @legacy_constructors
-@given(array=strided_views(dtype=REAL_DTYPES))
+@given(array=strided_views(dtype=numpy_dtypes(REAL_DTYPES)))
 def test_tensor_class_shares_exactly_when_the_array_is_float32(constructor, array):
     tensor = constructor(array)
     if array.dtype == np.float32:
@@ -377,7 +393,7 @@ def test_numpy_shares_the_tensors_memory_both_ways(base, data):
 
 
 @pytest.mark.claim("numpy.tensor_numpy.requires-grad-raises")
-@given(array=arrays(dtype=GRAD_DTYPES, shape=NON_EMPTY))
+@given(array=arrays(dtype=numpy_dtypes(INEXACT_DTYPES), shape=NON_EMPTY))
 def test_numpy_refuses_a_tensor_that_requires_grad(array):
     tensor = torch.tensor(array, requires_grad=True)
     with pytest.raises(RuntimeError, match=r"requires grad.*detach\(\)\.numpy\(\)"):
@@ -437,7 +453,7 @@ TORCH_IN_PLACE = {
 
 @pytest.mark.claim("numpy.trap.in-place-is-seen")
 @given(
-    array=arrays(dtype=ARITHMETIC_DTYPES, shape=ARRAY_SHAPES),
+    array=arrays(dtype=numpy_dtypes(ARITHMETIC_DTYPES), shape=ARRAY_SHAPES),
     step=STEPS,
     numpy_op=st.sampled_from(sorted(NUMPY_IN_PLACE)),
     torch_op=st.sampled_from(sorted(TORCH_IN_PLACE)),
@@ -452,7 +468,7 @@ def test_in_place_changes_are_seen_through_the_other_object(array, step, numpy_o
 
 
 @pytest.mark.claim("numpy.trap.rebinding-is-not")
-@given(array=arrays(dtype=ARITHMETIC_DTYPES, shape=ARRAY_SHAPES), step=STEPS)
+@given(array=arrays(dtype=numpy_dtypes(ARITHMETIC_DTYPES), shape=ARRAY_SHAPES), step=STEPS)
 def test_rebinding_to_a_new_object_leaves_the_other_alone(array, step):
     original = array.copy()
     tensor = torch.from_numpy(array)

@@ -10,13 +10,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
 from reference.reductions import argmax, reduce_shape, sum_dtype
-from tests.harness.assertions import assert_same_values, describe
-from tests.harness.dtypes import SHARED_DTYPES, torch_dtype
-from tests.harness.strategies import arrays, dims, shapes
+from tests.harness.assertions import assert_close, assert_same_values, describe
+from tests.harness.dtypes import INTEGRAL_DTYPES, NARROW_INTEGRAL_DTYPES, SHARED_DTYPES, torch_dtype
+from tests.harness.strategies import arrays, dims, numpy_dtypes, shapes
+from tests.harness.tolerances import SUMMED
 
 NON_EMPTY = shapes(min_side=1)
-INTEGER_DTYPES = [d for d in SHARED_DTYPES if d.kind in "biu"]
-SUMMABLE_DTYPES = INTEGER_DTYPES + [d for d in SHARED_DTYPES if d.kind in "fc"]
 REDUCTIONS = ("sum", "mean", "amax", "argmax")
 
 
@@ -86,11 +85,11 @@ def test_the_values_are_the_reduction_along_the_dim(device, array, keepdim, data
     tensor = torch.tensor(array, device=device)
     call = f"{describe(tensor)}.sum(dim={dim}, keepdim={keepdim})"
     assert_same_values(tensor.sum(dim, keepdim), array.sum(axis, keepdims=keepdim), call)
-    as_float = tensor.double()
-    torch.testing.assert_close(
-        as_float.mean(dim, keepdim).cpu(),
-        torch.from_numpy(np.asarray(array.mean(axis, keepdims=keepdim), dtype=np.float64)),
-        msg=lambda message: f"{call.replace('sum', 'double().mean')}: {message}",
+    assert_close(
+        tensor.double().mean(dim, keepdim),
+        array.mean(axis, keepdims=keepdim),
+        call.replace("sum", "double().mean"),
+        SUMMED,
     )
 
 
@@ -107,7 +106,7 @@ def test_a_dim_named_twice_or_out_of_range_is_refused(device):
 
 
 @pytest.mark.claim("reductions.sum.integers-add-in-int64")
-@given(dtype=st.sampled_from(SUMMABLE_DTYPES), shape=NON_EMPTY, data=st.data())
+@given(dtype=numpy_dtypes(SHARED_DTYPES), shape=NON_EMPTY, data=st.data())
 def test_sum_of_bools_and_integers_is_int64(device, dtype, shape, data):
     tensor = torch.zeros(shape, dtype=torch_dtype(dtype), device=device)
     dim = data.draw(dims(len(shape)), label="dim")
@@ -119,7 +118,7 @@ def test_sum_of_bools_and_integers_is_int64(device, dtype, shape, data):
 @pytest.mark.claim("reductions.sum.integers-add-in-int64")
 @pytest.mark.devices("cpu", "cuda")
 @given(
-    dtype=st.sampled_from([d for d in INTEGER_DTYPES if d.itemsize < 8]),  # int64 can overflow
+    dtype=numpy_dtypes(NARROW_INTEGRAL_DTYPES),  # int64 can overflow
     count=st.integers(1, 2000),
 )
 def test_sum_does_not_overflow_the_input_dtype(device, dtype, count):
@@ -129,7 +128,7 @@ def test_sum_does_not_overflow_the_input_dtype(device, dtype, count):
 
 
 @pytest.mark.claim("reductions.mean.needs-floating-point")
-@given(dtype=st.sampled_from(INTEGER_DTYPES), shape=NON_EMPTY, data=st.data())
+@given(dtype=numpy_dtypes(INTEGRAL_DTYPES), shape=NON_EMPTY, data=st.data())
 def test_mean_of_an_integer_tensor_raises(device, dtype, shape, data):
     tensor = torch.zeros(shape, dtype=torch_dtype(dtype), device=device)
     dim = data.draw(dims(len(shape)), label="dim")

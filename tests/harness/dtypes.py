@@ -29,6 +29,16 @@ ARITHMETIC_DTYPES = tuple(
 )
 # ...and of those, the ordered ones (complex has no clamp, no comparison).
 REAL_ARITHMETIC_DTYPES = tuple(d for d in ARITHMETIC_DTYPES if d.kind != "c")
+# The integers, signed and unsigned, without bool: a 0-d array of one is an index (a size).
+INTEGER_DTYPES = tuple(d for d in SHARED_DTYPES if d.kind in "iu")
+# bool and the integers narrower than 64 bits: a sum of thousands of them fits in int64.
+NARROW_INTEGRAL_DTYPES = tuple(d for d in INTEGRAL_DTYPES if d.itemsize < 8)
+# bool and the floating dtypes: to torch.Tensor, a 0-d array of one is a value, not a size.
+BOOL_OR_FLOATING_DTYPES = tuple(d for d in SHARED_DTYPES if d.kind in "bf")
+# bool, the signed integers and the floats: what the sparse COO tests convert to sparse.
+SPARSE_DTYPES = tuple(d for d in SHARED_DTYPES if d.kind in "bif")
+# Every shared dtype but uint64: those of arrays that torch.as_tensor takes in a list.
+ARRAY_LIST_DTYPES = tuple(d for d in SHARED_DTYPES if d.name != "uint64")
 
 # torch dtypes with no NumPy counterpart, where the installed torch has them.
 TORCH_ONLY = tuple(
@@ -45,6 +55,14 @@ FLOATING = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 WIDE_FLOATING = (torch.float32, torch.float64)
 # float16 and bfloat16: 16 bits, computed in float32 by elementwise kernels.
 HALF_FLOATING = (torch.float16, torch.bfloat16)
+# bool and the integers of PROMOTION_MODELLED (uint8, int8 ... int64): no random sampling.
+INTEGRAL = tuple(d for d in PROMOTION_MODELLED if not d.is_floating_point)
+# ...and of those, the integers: what an integer division or cast is tested in.
+INTEGER = tuple(d for d in INTEGRAL if d != torch.bool)
+# One integral dtype of each kind (bool, unsigned, 32- and 64-bit signed), where all are needless.
+INTEGRAL_SAMPLE = (torch.bool, torch.uint8, torch.int32, torch.int64)
+# NumPy's floats and complex64: torch fills them from NumPy bools without `__index__`.
+FLOAT_TARGETS = (torch.float16, torch.float32, torch.float64, torch.complex64)
 
 
 def torch_dtype(dtype: np.dtype | str) -> torch.dtype:

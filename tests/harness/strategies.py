@@ -51,21 +51,28 @@ def dims(ndim: int, extra: int = 0) -> st.SearchStrategy[int]:
     return st.integers(min_value=-extent, max_value=extent - 1)
 
 
-def small_values(dtype: np.dtype) -> st.SearchStrategy:
-    """Elements that every shared dtype holds exactly: booleans, or integers 0..100."""
-    if np.dtype(dtype) == np.bool_:
+def small_values(dtype, max_value: int = 100) -> st.SearchStrategy:
+    """Elements that every shared dtype and bfloat16 hold exactly: booleans, or integers
+    0..`max_value` (100 by default; 50 keeps the sum of two within 100).
+
+    `dtype` is a NumPy or a torch dtype."""
+    if not 0 <= max_value <= 100:
+        raise ValueError(f"max_value must be in 0..100, which every dtype holds, not {max_value}")
+    name = dtype_name(dtype) if isinstance(dtype, torch.dtype) else np.dtype(dtype).name
+    if name == "bool":
         return st.booleans()
-    return st.integers(min_value=0, max_value=100)
+    return st.integers(min_value=0, max_value=max_value)
 
 
 @st.composite
-def arrays(draw, dtype=None, shape=None) -> np.ndarray:
-    """A C-contiguous array; `dtype` and `shape` may be values or strategies."""
+def arrays(draw, dtype=None, shape=None, max_value: int = 100) -> np.ndarray:
+    """A C-contiguous array of small values (see `small_values`, which takes `max_value`);
+    `dtype` and `shape` may be values or strategies."""
     dtype = draw(numpy_dtypes()) if dtype is None else dtype
     dtype = draw(dtype) if isinstance(dtype, st.SearchStrategy) else np.dtype(dtype)
     shape = draw(shapes()) if shape is None else shape
     shape = draw(shape) if isinstance(shape, st.SearchStrategy) else shape
-    return draw(npst.arrays(dtype, shape, elements=small_values(dtype)))
+    return draw(npst.arrays(dtype, shape, elements=small_values(dtype, max_value)))
 
 
 @dataclass(frozen=True)
@@ -99,8 +106,11 @@ def strided_views(draw, dtype=None) -> np.ndarray:
 
 
 @st.composite
-def tensors(draw, device: str = "cpu", dtype=None, shape=None) -> torch.Tensor:
-    """A tensor on `device` holding drawn small values (see `small_values`), C-contiguous.
+def tensors(
+    draw, device: str = "cpu", dtype=None, shape=None, max_value: int = 100
+) -> torch.Tensor:
+    """A tensor on `device` holding drawn small values (see `small_values`, which takes
+    `max_value`), C-contiguous.
 
     `dtype` is a NumPy or a torch dtype (bfloat16 too: `torch_dtypes()` draws it), or a strategy
     of either; by default a shared dtype. The tensor is a copy: `torch.tensor` never shares.
@@ -108,9 +118,13 @@ def tensors(draw, device: str = "cpu", dtype=None, shape=None) -> torch.Tensor:
     dtype = draw(numpy_dtypes()) if dtype is None else dtype
     dtype = draw(dtype) if isinstance(dtype, st.SearchStrategy) else dtype
     if isinstance(dtype, torch.dtype) and dtype == torch.bfloat16:  # not in NumPy: cast int64
-        return torch.tensor(draw(arrays(dtype=np.int64, shape=shape)), device=device).to(dtype)
-    name = dtype_name(dtype) if isinstance(dtype, torch.dtype) else str(dtype)
+        values = draw(arrays(dtype=np.int64, shape=shape, max_value=max_value))
+        return torch.tensor(values, device=device).to(dtype)
+    if isinstance(dtype, torch.dtype):
+        name = dtype_name(dtype)
+    else:  # a name, a NumPy dtype or a scalar type such as np.float32 (whose str is no name)
+        name = dtype if isinstance(dtype, str) else np.dtype(dtype).name
     if name not in {shared.name for shared in SHARED_DTYPES}:
         raise ValueError(f"tensors draws shared dtypes and bfloat16, not {name}")
     dtype = np.dtype(name)
-    return torch.tensor(draw(arrays(dtype=dtype, shape=shape)), device=device)
+    return torch.tensor(draw(arrays(dtype=dtype, shape=shape, max_value=max_value)), device=device)

@@ -38,6 +38,18 @@ def test_an_array_is_c_contiguous_and_holds_small_values(array):
         assert ((array >= 0) & (array <= 100)).all(), f"arrays() drew {array.tolist()}"
 
 
+@given(max_value=st.integers(0, 100), data=st.data())
+def test_values_stay_at_most_the_bound_asked_for(max_value, data):
+    array = data.draw(arrays(dtype=np.int64, max_value=max_value), label="array")
+    assert (array <= max_value).all(), f"arrays(max_value={max_value}) drew {array.tolist()}"
+
+
+@pytest.mark.parametrize("max_value", [-1, 101])
+def test_a_bound_that_some_dtype_would_not_hold_is_refused(max_value):
+    with pytest.raises(ValueError, match=f"max_value must be in 0..100, .* not {max_value}"):
+        small_values(np.int64, max_value)
+
+
 @given(dtype=numpy_dtypes(), data=st.data())
 def test_every_small_value_survives_every_cast_but_one_to_bool(dtype, data):
     value = data.draw(small_values(dtype), label="value")
