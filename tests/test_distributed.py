@@ -28,11 +28,12 @@ from tests.distributed_workers import (
     run_replicas,
     with_free_port,
 )
+from tests.harness.assertions import assert_close
+from tests.harness.tolerances import REORDERED
 from tests.harness.torch_settings import seeded
 from tests.harness.versions import torch_version
 
 BATCH, STEPS, LR = 8, 3, 0.1
-FLOAT64 = {"rtol": 1e-12, "atol": 1e-12}  # float64: two orders of summation, nothing more
 
 
 def problem() -> tuple[dict, torch.Tensor, torch.Tensor]:
@@ -89,7 +90,7 @@ def assert_every_rank_wrote(run) -> None:
 def assert_all_close(got: list, want: list, what: str) -> None:
     assert len(got) == len(want)
     for index, (a, b) in enumerate(zip(got, want, strict=True)):
-        torch.testing.assert_close(a, b, **FLOAT64, msg=lambda m, i=index: f"{what}[{i}]: {m}")
+        assert_close(a, b, f"{what}[{index}]", REORDERED)  # float64: two orders of summation
 
 
 @pytest.mark.claim("distributed.ddp.gradients-are-averaged")

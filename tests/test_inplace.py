@@ -41,7 +41,7 @@ from tests.harness.versions import torch_version
 STEPS = st.integers(min_value=1, max_value=13)
 NON_EMPTY = shapes(min_side=1)
 # The dtypes reference.promotion models (bool, the integers up to int64, the floats), by name.
-MODELLED_DTYPES = torch_dtypes(PROMOTION_MODELLED).map(dtype_name)
+MODELLED_DTYPE_NAMES = torch_dtypes(PROMOTION_MODELLED).map(dtype_name)
 # Python numbers of each category: a float is drawn in halves, so 1.0 (a float) turns up too.
 NUMBERS = st.one_of(st.booleans(), st.integers(0, 50), st.integers(0, 100).map(lambda n: n / 2))
 # Messages of the dtype check: CPU and CUDA say "result type Float can't be cast to the desired
@@ -335,9 +335,9 @@ def test_resize_warning_comes_on_every_call(device):
 
 @pytest.mark.claim("inplace.out.dtype-must-hold-result")
 @given(
-    x_dtype=MODELLED_DTYPES,
-    y_dtype=MODELLED_DTYPES,
-    out_dtype=MODELLED_DTYPES,
+    x_dtype=MODELLED_DTYPE_NAMES,
+    y_dtype=MODELLED_DTYPE_NAMES,
+    out_dtype=MODELLED_DTYPE_NAMES,
     shape=shapes(max_dims=2),
     data=st.data(),
 )
@@ -383,8 +383,8 @@ def meta_add_refusal(self_dtype: str) -> str:
 
 @pytest.mark.claim("inplace.dtype.category-cannot-rise")
 @given(
-    self_dtype=MODELLED_DTYPES,
-    other=st.one_of(MODELLED_DTYPES, NUMBERS),
+    self_dtype=MODELLED_DTYPE_NAMES,
+    other=st.one_of(MODELLED_DTYPE_NAMES, NUMBERS),
     op=st.sampled_from(["add_", "mul_"]),
     shape=shapes(max_dims=2),
     data=st.data(),

@@ -149,7 +149,7 @@ def test_eye_has_ones_exactly_on_the_diagonal(rows, columns, dtype, device):
 
 SAMPLE_SIZE = 20_000
 FALSE_ALARM = 1e-9  # the probability that a correct generator fails one check, for any seed
-RANDOM_DTYPES = pytest.mark.parametrize("dtype", WIDE_FLOATING, ids=dtype_name)
+EACH_WIDE_FLOATING = pytest.mark.parametrize("dtype", WIDE_FLOATING, ids=dtype_name)
 
 
 def dkw_epsilon(n: int, p: float = FALSE_ALARM) -> float:
@@ -199,7 +199,7 @@ def test_the_separations_the_not_claims_rely_on_exceed_two_epsilon():
 
 
 @pytest.mark.claim("tensors.random.rand-uniform")
-@RANDOM_DTYPES
+@EACH_WIDE_FLOATING
 def test_rand_is_uniform_on_the_half_open_unit_interval(dtype, device):
     sample = sample_of(
         torch.rand(SAMPLE_SIZE, generator=seeded_rng(device, 11), dtype=dtype, device=device)
@@ -243,7 +243,7 @@ def test_rand_is_not_gaussian(device):
 
 
 @pytest.mark.claim("tensors.random.randn-standard-normal")
-@RANDOM_DTYPES
+@EACH_WIDE_FLOATING
 def test_randn_is_standard_normal(dtype, device):
     sample = sample_of(
         torch.randn(SAMPLE_SIZE, generator=seeded_rng(device, 13), dtype=dtype, device=device)
