@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from torch.utils.data import DataLoader, TensorDataset
 
 from reference.data import batch_bounds, num_batches
+from tests.harness.profiles import examples
 from tests.harness.torch_settings import seeded
 from tests.harness.versions import torch_version
 
@@ -201,7 +202,7 @@ def test_two_workers_yield_the_batches_of_the_main_process():
 
 @pytest.mark.claim("data.loader.wrapped-loader")
 @given(n=st.integers(1, 9), batch_size=st.integers(1, 4))
-@settings(max_examples=25)
+@settings(max_examples=examples(5 / 8))  # two epochs of 784-pixel images, moved to the device
 def test_the_wrapped_loader_applies_func_to_every_batch_every_epoch(device, n, batch_size):
     pixels = torch.arange(n * 784, dtype=torch.float32).reshape(n, 784) / (n * 784)
     labels = torch.arange(n) % 10

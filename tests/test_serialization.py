@@ -4,12 +4,11 @@ resuming training, map_location, storages and views, and hostile or broken files
 from __future__ import annotations
 
 import copy
+import importlib
 import io
-import os
 import pickle
 import pickletools
 import struct
-import subprocess
 import sys
 import warnings
 from collections import OrderedDict
@@ -27,6 +26,7 @@ from reference.serialization import (
     storage_locations,
     storage_nbytes,
 )
+from tests.harness.profiles import examples
 from tests.harness.strategies import arrays
 from tests.harness.torch_settings import built_with_seed
 from tests.harness.versions import torch_version
@@ -194,26 +194,45 @@ def test_a_whole_model_pickles_its_class_by_module_and_name(monkeypatch):
     assert torch.equal(loaded(raw, weights_only=False)(torch.ones(3, 1)), torch.zeros(3, 1))
 
 
+# A module of its own for a model's class, written to a folder that only one test imports from.
+SAVED_ELSEWHERE = """from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(1, 2)
+        self.fc2 = nn.Linear(2, 1)
+"""
+
+
 @pytest.mark.claim("serialization.whole-model.class-by-reference")
-@pytest.mark.slow  # a second Python that imports torch: about two seconds
 def test_a_whole_model_does_not_load_where_its_module_cannot_be_imported(tmp_path):
+    """Saved where its class's module imports (its folder on sys.path), loaded where it does
+    not (the folder gone from sys.path, the module from sys.modules): as a program started
+    elsewhere, which has never imported the module, loads it."""
+    (tmp_path / "saved_elsewhere.py").write_text(SAVED_ELSEWHERE)
     path = tmp_path / "mynet.pt"
-    torch.save(built_with_seed(0, TwoLayer), path)
-    script = f"import torch; torch.load({str(path)!r}, weights_only=False)"
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    # From tmp_path (not the repository root), the package `tests` is not importable.
-    run = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
-    assert run.returncode != 0, f"{script} loaded a TwoLayer without its module"
-    assert "ModuleNotFoundError: No module named 'tests'" in run.stderr, run.stderr[-2000:]
+    sys.path.insert(0, str(tmp_path))
+    try:
+        net = built_with_seed(0, importlib.import_module("saved_elsewhere").Net)
+        torch.save(net, path)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("saved_elsewhere", None)
+        sys.path_importer_cache.pop(str(tmp_path), None)
+    assert b"saved_elsewhere\nNet\n" in archive_records(path.read_bytes())["data.pkl"]
+    with pytest.raises(ModuleNotFoundError, match="No module named 'saved_elsewhere'") as missing:
+        torch.load(path, weights_only=False)
+    assert missing.value.name == "saved_elsewhere", repr(missing.value)
+    assert "saved_elsewhere" not in sys.modules
 
 
 # State dict ----------------------------------------------------------------------------------
 
 
 @pytest.mark.claim("serialization.state-dict.contents")
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # a model built, its state dict deep-copied
 @given(width=WIDTHS, seed=SEEDS)
 def test_a_state_dict_maps_dotted_names_to_parameters_and_persistent_buffers(device, width, seed):
     net = built_with_seed(seed, lambda: WithBuffers(width), device)
@@ -243,7 +262,7 @@ def test_a_state_dict_maps_dotted_names_to_parameters_and_persistent_buffers(dev
 
 
 @pytest.mark.claim("serialization.state-dict.round-trip")
-@settings(max_examples=15)
+@settings(max_examples=examples(3 / 8))  # two models built, a state dict saved and loaded
 @given(width=WIDTHS, seeds=SEED_PAIRS, data=st.data())
 def test_a_state_dict_round_trip_gives_bitwise_equal_outputs(device, width, seeds, data):
     x = data.draw(inputs(width, device), label="x")
@@ -262,7 +281,7 @@ def test_a_state_dict_round_trip_gives_bitwise_equal_outputs(device, width, seed
 
 
 @pytest.mark.claim("serialization.state-dict.faster-and-smaller")
-@settings(max_examples=20)
+@settings(max_examples=examples(1 / 2))  # a model of up to 4096 hidden units, saved twice
 @given(hidden=st.integers(1, 4096), seed=SEEDS)
 def test_a_state_dict_file_is_smaller_by_a_constant_not_a_factor(hidden, seed):
     net = built_with_seed(seed, lambda: TwoLayer(hidden))
@@ -295,7 +314,7 @@ class Smaller(nn.Module):
 
 
 @pytest.mark.claim("serialization.partial.filter-and-update")
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # two models built, a state dict saved and loaded
 @given(seeds=SEED_PAIRS)
 def test_filtering_the_pretrained_dict_to_known_keys_loads_what_matches(device, seeds):
     pretrained = built_with_seed(seeds[0], Backbone, device)
@@ -315,7 +334,7 @@ def test_filtering_the_pretrained_dict_to_known_keys_loads_what_matches(device, 
 
 
 @pytest.mark.claim("serialization.partial.strict-reports-keys")
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # three models built
 @given(seeds=SEED_PAIRS)
 def test_strict_false_returns_the_keys_and_strict_true_names_them(device, seeds):
     source = built_with_seed(seeds[0], Backbone, device).state_dict()
@@ -336,7 +355,7 @@ def test_strict_false_returns_the_keys_and_strict_true_names_them(device, seeds)
 
 
 @pytest.mark.claim("serialization.partial.failed-load-half-loads")
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # two models built
 @given(seeds=SEED_PAIRS, strict=st.booleans(), classes=st.sampled_from([2, 4, 7]))
 def test_a_shape_mismatch_raises_after_copying_what_matched(device, seeds, strict, classes):
     source = built_with_seed(seeds[0], lambda: Backbone(classes), device).state_dict()
@@ -367,7 +386,7 @@ class Sandwich(nn.Module):
 
 
 @pytest.mark.claim("serialization.partial.failed-load-half-loads")
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # two models built
 @given(
     seeds=SEED_PAIRS.filter(lambda pair: pair[0] != pair[1]),
     strict=st.booleans(),
@@ -389,7 +408,7 @@ def test_entries_after_the_mismatch_are_copied_too(device, seeds, strict, classe
 
 
 @pytest.mark.claim("serialization.partial.failed-load-half-loads")
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # two models built
 @given(seeds=SEED_PAIRS)
 def test_a_missing_key_under_strict_raises_after_copying_the_rest(device, seeds):
     source = built_with_seed(seeds[0], Backbone, device).state_dict()
@@ -404,7 +423,7 @@ def test_a_missing_key_under_strict_raises_after_copying_the_rest(device, seeds)
 
 
 @pytest.mark.claim("serialization.partial.failed-load-half-loads")
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # four models built
 @given(seeds=SEED_PAIRS)
 def test_checking_shapes_first_or_loading_into_a_fresh_instance_is_safe(device, seeds):
     source = built_with_seed(seeds[0], lambda: Backbone(7), device).state_dict()
@@ -438,7 +457,7 @@ def train(net, optimizer, x, y, steps: int) -> None:
 
 
 @pytest.mark.claim("serialization.resume.bitwise")
-@settings(max_examples=5)
+@settings(max_examples=examples(1 / 8))  # three Adam runs, a checkpoint saved and loaded
 @given(seeds=SEED_PAIRS, total=st.integers(2, 5), data=st.data())
 def test_resuming_from_model_and_adam_state_dicts_equals_never_stopping(device, seeds, total, data):
     stop = data.draw(st.integers(1, total - 1), label="stop")
@@ -533,7 +552,7 @@ def slices(draw):
 
 
 @pytest.mark.claim("serialization.storage.view-saves-whole-storage")
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # three saves of up to 8 kB and two loads
 @given(cut=slices())
 def test_saving_a_view_saves_its_whole_storage_and_a_clone_does_not(device, cut):
     length, start, stop = cut
@@ -554,7 +573,7 @@ def test_saving_a_view_saves_its_whole_storage_and_a_clone_does_not(device, cut)
 
 
 @pytest.mark.claim("serialization.storage.views-stay-views")
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # three saves and three loads
 @given(first=slices(), second=st.data())
 def test_views_saved_together_share_one_storage_after_loading(device, first, second):
     length, start, stop = first

@@ -19,6 +19,9 @@ from hypothesis.extra import numpy as npst
 
 from reference.metrics import confusion_matrix, num_correct, predicted_classes
 from reference.optim import adam_step, sgd_step
+from tests.harness.assertions import assert_close
+from tests.harness.profiles import examples
+from tests.harness.tolerances import ITERATED, REORDERED
 from tests.harness.torch_settings import built_with_seed, seeded
 
 # Small data for loop properties: a batch of 1 to 6 samples with 3 features and one target.
@@ -46,15 +49,11 @@ def flat(model: torch.nn.Module) -> torch.Tensor:
     return torch.cat([p.detach().flatten() for p in model.parameters()])
 
 
-def close(actual, expected, message):
-    torch.testing.assert_close(actual, expected, rtol=1e-12, atol=1e-12, msg=lambda m: message + m)
-
-
 # The loop ------------------------------------------------------------------------------------
 
 
 @pytest.mark.claim("training.loop.order")
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # two models, each through up to five steps
 @given(data=batches())
 def test_each_step_follows_this_batchs_gradient(device, data):
     """Notes 000's order (zero_grad, forward, loss, backward, step) and notes 001's (forward,
@@ -78,8 +77,10 @@ def test_each_step_follows_this_batchs_gradient(device, data):
         second_optimizer.step()
         second_optimizer.zero_grad()
 
-        close(flat(first), expected, f"zero_grad-first loop, step {step} of {len(data)}: ")
-        close(flat(second), flat(first), f"zero_grad-last loop, step {step} of {len(data)}: ")
+        batch = {"x": x, "y": y}
+        call = f"SGD(lr={LR}) step {step} of {len(data)}"
+        assert_close(flat(first), expected, f"{call}, zero_grad first", REORDERED, batch)
+        assert_close(flat(second), flat(first), f"{call}, zero_grad last", REORDERED, batch)
 
 
 @pytest.mark.claim("training.loop.order")
@@ -120,7 +121,7 @@ def reference_adam_trajectory(target, start, steps, rebuild):
 
 
 @pytest.mark.claim("training.loop.optimizer-built-once")
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # two Adam trajectories of four steps
 @given(
     target=npst.arrays(np.float64, 3, elements=VALUES),
     start=npst.arrays(np.float64, 3, elements=VALUES),
@@ -129,15 +130,11 @@ def reference_adam_trajectory(target, start, steps, rebuild):
 def test_adam_built_once_or_rebuilt_is_adam_with_or_without_memory(target, start, rebuild):
     got = adam_trajectory(target, start, 4, rebuild)
     want = reference_adam_trajectory(target, start, 4, rebuild)
+    built = "rebuilt every step" if rebuild else "built once"
     for step, (actual, expected) in enumerate(zip(got, want, strict=True), start=1):
-        np.testing.assert_allclose(
-            actual,
-            expected,
-            rtol=1e-9,
-            atol=1e-12,
-            err_msg=f"Adam {'rebuilt every step' if rebuild else 'built once'}, step {step}, "
-            f"target {target.tolist()}, start {start.tolist()}",
-        )
+        call = f"Adam(lr=0.1) {built} on 0.5 * ||p - target||**2, step {step}"
+        inputs = {"target": target, "start": start}
+        assert_close(torch.from_numpy(actual), expected, call, ITERATED, inputs)
 
 
 @pytest.mark.claim("training.loop.optimizer-built-once")
@@ -156,7 +153,7 @@ def test_rebuilding_adam_forgets_its_moments():
 
 @pytest.mark.claim("training.loop.optimizer-built-once")
 @given(data=batches())
-@settings(max_examples=10)
+@settings(max_examples=examples(1 / 4))  # two models, each through up to five steps
 def test_rebuilding_plain_sgd_changes_nothing(data):
     """SGD without momentum keeps no state, so building it in the loop is only wasteful."""
     once, rebuilt = linear_model(), linear_model()
@@ -171,7 +168,7 @@ def test_rebuilding_plain_sgd_changes_nothing(data):
 
 
 @pytest.mark.claim("training.loop.zero-grad-accumulates")
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # up to five steps, each with a second backward
 @given(data=batches())
 def test_without_zero_grad_each_step_uses_the_sum_of_every_gradient_so_far(device, data):
     model = linear_model(device)
@@ -186,12 +183,12 @@ def test_without_zero_grad_each_step_uses_the_sum_of_every_gradient_so_far(devic
         loss = F.mse_loss(model(x), y)  # no optimizer.zero_grad() in this loop
         loss.backward()
         optimizer.step()
-        summed = torch.cat([p.grad.flatten() for p in model.parameters()]).cpu().numpy()
-        np.testing.assert_allclose(summed, seen, rtol=1e-12, atol=1e-12, err_msg=f"step {step}")
+        summed = torch.cat([p.grad.flatten() for p in model.parameters()])
+        batch = {"x": x, "y": y}
+        call = f"SGD(lr={LR}) without zero_grad, step {step} of {len(data)}"
+        assert_close(summed, seen, f"the .grad summed by {call}", REORDERED, batch)
         params, state = sgd_step(params, seen, state, lr=LR)
-        np.testing.assert_allclose(
-            flat(model).cpu().numpy(), params, rtol=1e-12, atol=1e-12, err_msg=f"step {step}"
-        )
+        assert_close(flat(model), params, f"the weights after {call}", REORDERED, batch)
 
 
 def graph_nodes(tensor: torch.Tensor) -> int:
@@ -600,7 +597,7 @@ def test_eval_does_not_stop_autograd_but_no_grad_does(device):
 
 @pytest.mark.claim("training.tensorboard.event-files")
 @given(losses=st.lists(st.floats(0, 10, width=32), min_size=1, max_size=5))
-@settings(max_examples=5)
+@settings(max_examples=examples(1 / 8))  # an event file written and read back from disk
 def test_summary_writer_writes_scalars_that_read_back(tmp_path_factory, losses):
     pytest.importorskip("tensorboard", reason="the tensorboard package is not installed")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
