@@ -1,12 +1,13 @@
 """Hypothesis profiles: `dev` by default, `ci` where the `CI` variable is set, `thorough` for a
 long search.
 
-Choose one with `--hypothesis-profile NAME` or `HYPOTHESIS_PROFILE=NAME`. `ci` is hypothesis's
-own `ci` profile (derandomized, no database, the blob of a failure printed) with `dev`'s examples
-rather than its 100: a CI run is deterministic and runs every supported torch release in a few
-minutes; depth is `thorough`'s job. Every profile has
-`deadline=None`: the first call on a device (a CUDA context, a thread pool) takes far longer
-than the rest. A test whose examples are costly takes a share of the profile's (`examples`).
+Choose one with `--hypothesis-profile NAME` or `HYPOTHESIS_PROFILE=NAME`. `dev` is quick (20
+examples a property), for the run a user starts by hand. `ci` is hypothesis's own `ci` profile
+(derandomized, no database, the blob of a failure printed) with 40 examples rather than its 100:
+a CI run is deterministic and runs every supported torch release in a few minutes. `thorough`
+is the long search. Every profile has `deadline=None`: the first call on a device (a CUDA
+context, a thread pool) takes far longer than the rest. A test whose examples are costly takes a
+share of the profile's (`examples`), so that every profile scales every test alike.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-DEV = settings(max_examples=40, deadline=None)
+DEV = settings(max_examples=20, deadline=None)
 PROFILES = {
     "dev": DEV,
     "ci": settings(
         DEV,
+        max_examples=40,
         derandomize=True,
         database=None,
         print_blob=True,
