@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
 from reference.autograd import jvp, numerical_jacobian, vjp
+from tests.harness.profiles import examples
 from tests.meta.numpy_inputs import numpy_floats
 
 small = st.floats(-2, 2, allow_nan=False, width=32)
@@ -48,7 +49,7 @@ def test_shapes_of_the_results():
     u=npst.arrays(np.float64, (2, 3), elements=small),
     w=npst.arrays(np.float64, (2, 2), elements=small),
 )
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # each example differences a Jacobian
 def test_vjp_and_jvp_are_adjoint(x, u, w):
     """<w, J u> == <J^T w, u>: both products come from the same Jacobian."""
     f = lambda a: np.tanh(a @ np.array([[1.0, 0.5], [-1.0, 2.0], [0.25, 0.0]]))  # noqa: E731
@@ -58,7 +59,7 @@ def test_vjp_and_jvp_are_adjoint(x, u, w):
 
 
 @given(x=npst.arrays(np.float64, st.integers(1, 5), elements=small))
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # each example differences a Jacobian
 def test_derivative_of_sin_is_cos(x):
     np.testing.assert_allclose(numerical_jacobian(np.sin, x), np.diag(np.cos(x)), atol=1e-9)
 
@@ -83,7 +84,7 @@ def test_bad_arguments_name_the_argument():
 
 
 @given(eps=numpy_floats(st.floats(1e-7, 1e-3)))
-@settings(max_examples=30)
+@settings(max_examples=examples(3 / 4))  # each example differences a Jacobian
 def test_a_numpy_eps_steps_as_its_python_float(eps):
     x = np.array([0.5, -1.0])
     assert np.array_equal(
