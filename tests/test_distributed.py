@@ -33,6 +33,8 @@ from tests.harness.tolerances import REORDERED
 from tests.harness.torch_settings import seeded
 from tests.harness.versions import torch_version
 
+pytestmark = pytest.mark.slow  # the spawn, a hang and a refused port: seconds of waiting
+
 BATCH, STEPS, LR = 8, 3, 0.1
 
 

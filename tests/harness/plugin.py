@@ -153,6 +153,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if device_of(item) in selected]
+    # The slow first (a stable sort): under xdist the other workers fill in around them.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
     examples = ExampleClaims(config.stash[CLAIMS].values())
     # user_properties travel with every report, from xdist workers to the controller.
     for item in items:

@@ -19,6 +19,7 @@ python_functions = test_* bench_*
 markers =
     claim(*ids): claims
     devices(*names): devices
+    slow: slow
     cuda: cuda
 """
 
