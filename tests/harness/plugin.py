@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import platform
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[CLAIMS] = {claim.id: claim for claim in claims}
     config.stash[DEVICE_PROBLEMS] = {}
 
+    if hasattr(config.option, "loadscopereorder"):  # pytest-xdist 3.8+: scheduling_order instead
+        config.option.loadscopereorder = False
     worker = getattr(config, "workerinput", None)
     if worker is not None:
         torch.set_num_threads(threads_per_worker(_cores(), worker["workercount"]))
@@ -153,8 +156,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if device_of(item) in selected]
-    # The slow first (a stable sort): under xdist the other workers fill in around them.
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    if hasattr(config, "workerinput"):
+        items[:] = scheduling_order(items)
     examples = ExampleClaims(config.stash[CLAIMS].values())
     # user_properties travel with every report, from xdist workers to the controller.
     for item in items:
@@ -167,6 +170,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.user_properties.append(("device", device_of(item)))
         if "benchmark" in getattr(item, "fixturenames", ()):
             _time_on_the_device(item)
+
+
+def scheduling_order(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The order in which xdist hands out modules: those marked slow first (seconds of waiting:
+    spawned processes, timeouts), then the modules with the most tests, as xdist's own
+    `--loadscope-reorder` would, so that the other workers fill in around the long waits.
+    Each module's tests keep their order."""
+    sizes = Counter(_module_of(item) for item in items)
+    return sorted(
+        items,
+        key=lambda item: (item.get_closest_marker("slow") is None, -sizes[_module_of(item)]),
+    )
+
+
+def _module_of(item: pytest.Item) -> str:
+    return item.nodeid.split("::")[0]
 
 
 def _time_on_the_device(item: pytest.Item) -> None:

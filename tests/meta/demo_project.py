@@ -19,7 +19,6 @@ python_functions = test_* bench_*
 markers =
     claim(*ids): claims
     devices(*names): devices
-    slow: slow
     cuda: cuda
 """
 

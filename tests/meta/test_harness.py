@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from tests.harness.outcomes import (
     report_markdown,
     summary_lines,
 )
-from tests.harness.plugin import threads_per_worker
+from tests.harness.plugin import scheduling_order, threads_per_worker
 from tests.harness.torch_settings import seeded
 from tests.harness.versions import release
 
@@ -224,6 +225,30 @@ def test_this_worker_has_its_share_of_the_cores():
     if workers is None:
         pytest.skip("not running under xdist: torch keeps its own thread count")
     assert torch.get_num_threads() == threads_per_worker(len(os.sched_getaffinity(0)), int(workers))
+
+
+@dataclass
+class FakeItem:
+    nodeid: str
+    slow: bool = False
+
+    def get_closest_marker(self, name: str):
+        return pytest.mark.slow.mark if name == "slow" and self.slow else None
+
+
+def test_xdist_hands_out_slow_modules_first_then_the_largest():
+    items = [
+        FakeItem("a.py::one"),
+        FakeItem("b.py::one"),
+        FakeItem("b.py::two"),
+        FakeItem("slow.py::spawns", slow=True),
+        FakeItem("slow.py::waits", slow=True),
+        FakeItem("c.py::one"),
+    ]
+    order = [item.nodeid for item in scheduling_order(items)]
+    assert order == [
+        "slow.py::spawns", "slow.py::waits", "b.py::one", "b.py::two", "a.py::one", "c.py::one"
+    ]  # fmt: skip
 
 
 # Clocks -------------------------------------------------------------------------------------------

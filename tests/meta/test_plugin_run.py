@@ -69,11 +69,6 @@ def test_leaves_grad_mode_off():
     torch.set_grad_enabled(False)
 
 
-@pytest.mark.slow
-def test_that_waits_a_while():
-    pass
-
-
 @over_sizes([KIB, 4 * KIB])
 def bench_bytearray(benchmark, size):
     benchmark(bytearray, size)
@@ -172,12 +167,6 @@ def test_every_failure_says_how_to_rerun_it_alone(demo_run):
     profile = profiles.default_profile()
     assert f"HYPOTHESIS_PROFILE={profile} pytest -n0 'test_demo.py::test_breaks'" in commands
     assert f"on torch {torch.__version__}, numpy {np.__version__}" in sections[0]
-
-
-def test_slow_tests_run_first(demo_run):
-    run, _, _ = demo_run
-    passed = [line for line in run.stdout.splitlines() if line.startswith("PASSED test_demo.py")]
-    assert passed[0] == "PASSED test_demo.py::test_that_waits_a_while", passed
 
 
 def test_a_cuda_test_without_cuda_is_skipped_with_the_reason(demo_run):
