@@ -22,6 +22,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from tests.harness import limits
 from tests.harness.bench_sizes import over_sizes
 from tests.harness.torch_settings import seeded
 
@@ -47,7 +48,7 @@ def mlp_and_input(benchmark, size: int, device: str, backward: bool = False):
     product_flops = 2 * BATCH * width * width  # one (BATCH x width) @ (width x width)
     products = 2 * LAYERS - 1 if backward else LAYERS
     benchmark.extra_info["unit"] = "width"
-    benchmark.extra_info["flops"] = products * product_flops
+    limits.bounded_by(benchmark, limits.float32_matmul(device), products * product_flops)
     return model, batch
 
 

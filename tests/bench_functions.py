@@ -16,6 +16,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F  # noqa: N812
 
+from tests.harness import limits
 from tests.harness.bench_sizes import KIB, MIB, over_sizes
 
 SIZES = [4 * KIB, 256 * KIB, 4 * MIB, 64 * MIB]
@@ -35,7 +36,8 @@ def scores(size: int, device: str) -> torch.Tensor:
 def bench_softmax(benchmark, device, size):
     """`F.softmax(x, dim=1)`: a new `(rows, 1024)` tensor of probabilities per call."""
     x = scores(size, device)
-    benchmark.extra_info["bytes"] = 2 * x.numel() * 4  # read the scores, write the probabilities
+    # Read the scores, write the probabilities.
+    limits.bounded_by(benchmark, limits.memory(device), 2 * x.numel() * 4)
     benchmark(F.softmax, x, dim=1)
 
 
@@ -47,5 +49,5 @@ def bench_cross_entropy(benchmark, device, size):
     target = torch.arange(rows, device=device) % CLASSES
     # log_softmax reads x and writes its result; nll_loss reads the targets (8 bytes each) and
     # one float per row (rounded up to 8 bytes: a scattered read costs at least that).
-    benchmark.extra_info["bytes"] = 2 * x.numel() * 4 + 16 * rows
+    limits.bounded_by(benchmark, limits.memory(device), 2 * x.numel() * 4 + 16 * rows)
     benchmark(F.cross_entropy, x, target)

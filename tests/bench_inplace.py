@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import torch
 
+from tests.harness import limits
 from tests.harness.bench_sizes import KIB, MIB, over_sizes
 
 SIZES = [4 * KIB, 256 * KIB, 16 * MIB, 256 * MIB]
@@ -28,7 +29,7 @@ def float32_operands(benchmark, size: int, device: str, count: int) -> list[torc
     """`count` float32 tensors of `size` bytes each, every
     page touched (`torch.ones`, not `torch.empty`), and the bytes one call moves recorded."""
     nbytes = size
-    benchmark.extra_info["bytes"] = 3 * nbytes  # read a and b, write the result
+    limits.bounded_by(benchmark, limits.memory(device), 3 * nbytes)  # read a and b, write
     return [torch.ones(nbytes // 4, dtype=torch.float32, device=device) for _ in range(count)]
 
 

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
+from tests.harness import limits
 from tests.harness.bench_sizes import over_sizes
 from tests.harness.torch_settings import seeded
 
@@ -56,7 +57,8 @@ def notes_004_operands(benchmark, size: int, device: str, backward: bool):
         operands.append((x, weight, bias))
     flops = [conv_flops(batch, *shape) for shape in NOTES_004_CONVS]
     benchmark.extra_info["unit"] = "samples"
-    benchmark.extra_info["flops"] = sum(flops) if not backward else 2 * flops[0] + 3 * flops[1]
+    total = sum(flops) if not backward else 2 * flops[0] + 3 * flops[1]
+    limits.bounded_by(benchmark, limits.float32_convolution(device), total)
     return operands
 
 
@@ -95,6 +97,6 @@ def bench_linear(benchmark, device, size):
         layer = nn.Linear(width, width).to(device)
     x = torch.randn(LINEAR_ROWS, width, generator=generator).to(device)
     benchmark.extra_info["unit"] = "width"
-    benchmark.extra_info["flops"] = 2 * LINEAR_ROWS * width * width
+    limits.bounded_by(benchmark, limits.float32_matmul(device), 2 * LINEAR_ROWS * width * width)
     with torch.no_grad():
         benchmark(layer, x)

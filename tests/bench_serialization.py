@@ -6,6 +6,8 @@ bias=False)` layers of float32, so that the parameters are exactly `size` bytes.
 records `extra_info["bytes"]`, the size of the file written or read (parameters, the pickle and
 the zip's headers and alignment), and `extra_info["file_bytes"]`, the same number, so that the
 report's MB/s compares like with like and the file sizes can be read off beside the times.
+They are held against no limit: what bounds them is the file system and the pickler, which no
+benchmark of tests/bench_limits.py measures.
 
 - save: `torch.save(net, path)` against `torch.save(net.state_dict(), path)`.
 - load: `torch.load(path, weights_only=False)`, which rebuilds the module, against

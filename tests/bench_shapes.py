@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import torch
 
+from tests.harness import limits
 from tests.harness.bench_sizes import KIB, MIB, over_sizes
 
 SIZES = [64 * KIB, 4 * MIB, 64 * MIB]
@@ -31,14 +32,15 @@ def bench_reshape_contiguous(benchmark, device, size):
 @over_sizes(SIZES)
 def bench_reshape_transposed(benchmark, device, size):
     transposed = square_matrix(size, device).t()
-    benchmark.extra_info["bytes"] = 2 * transposed.numel() * transposed.element_size()
+    moved = 2 * transposed.numel() * transposed.element_size()
+    limits.bounded_by(benchmark, limits.memory(device), moved)
     benchmark(transposed.reshape, -1)
 
 
 @over_sizes(SIZES)
 def bench_cat(benchmark, device, size):
     pieces = list(torch.ones(size // 4, device=device).chunk(PIECES))
-    benchmark.extra_info["bytes"] = 2 * size
+    limits.bounded_by(benchmark, limits.memory(device), 2 * size)
     benchmark(torch.cat, pieces)
 
 
@@ -53,5 +55,5 @@ def bench_fill_preallocated(benchmark, device, size):
             slot.copy_(piece)
         return buffer
 
-    benchmark.extra_info["bytes"] = 2 * size
+    limits.bounded_by(benchmark, limits.memory(device), 2 * size)
     benchmark(fill)

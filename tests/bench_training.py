@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 (the notes' name)
 from torch import nn
 
+from tests.harness import limits
 from tests.harness.bench_sizes import over_sizes
 from tests.harness.torch_settings import seeded
 
@@ -73,7 +74,8 @@ def bench_training_epoch(benchmark, device, size):
         network = Network().to(device)
     optimizer = torch.optim.Adam(network.parameters(), lr=0.01)
     benchmark.extra_info["unit"] = "samples"
-    benchmark.extra_info["flops"] = 3 * FORWARD_FLOPS * samples
+    # Most of the network's operations are its convolutions'.
+    limits.bounded_by(benchmark, limits.float32_convolution(device), 3 * FORWARD_FLOPS * samples)
 
     def epoch():
         for start in range(0, samples, batch_size):
@@ -93,7 +95,7 @@ def labels_and_predictions(benchmark, device, size) -> tuple[torch.Tensor, torch
     labels = torch.randint(CLASSES, (count,), generator=generator).to(device)
     preds = torch.randint(CLASSES, (count,), generator=generator).to(device)
     benchmark.extra_info["unit"] = "samples"
-    benchmark.extra_info["bytes"] = 2 * 8 * count
+    limits.bounded_by(benchmark, limits.memory(device), 2 * 8 * count)
     return labels, preds
 
 

@@ -25,6 +25,17 @@ def default_dtype(dtype: torch.dtype) -> Iterator[None]:
 
 
 @contextmanager
+def float32_matmul_precision(precision: str) -> Iterator[None]:
+    """Set `torch.set_float32_matmul_precision` for a block ("high" lets CUDA use TF32)."""
+    previous = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision(precision)
+    try:
+        yield
+    finally:
+        torch.set_float32_matmul_precision(previous)
+
+
+@contextmanager
 def warn_always() -> Iterator[None]:
     """Make torch's warn-once warnings fire on every call, for a block."""
     previous = torch.is_warn_always_enabled()

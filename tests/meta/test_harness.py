@@ -1,4 +1,6 @@
-"""The harness's parts alone: outcomes, devices, the state guard, threads, clocks, reports."""
+"""The harness's parts alone: outcomes, devices, the state guard, threads, clocks, versions.
+
+The bench report has its own module, test_bench_report."""
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ import pytest
 import torch
 
 from tests.harness import devices, global_state, timing
-from tests.harness.bench_report import markdown, write_report
 from tests.harness.claims import parse_claims
 from tests.harness.outcomes import (
     ClaimLedger,
@@ -265,82 +266,6 @@ def test_the_cuda_clock_waits_for_queued_work(device):
     torch.cuda._sleep(50_000_000)  # a kernel that spins for tens of milliseconds
     timing.cuda_synchronized_clock()
     assert torch.cuda.current_stream().query(), "the clock read the time before the GPU was idle"
-
-
-# Benchmark report ---------------------------------------------------------------------------------
-
-
-def benchmark_entry(name, device, size, median, moved, **extra):
-    return {
-        "name": f"{name}[{device}-{size}]",
-        "params": {"device": device, "size": size},
-        "stats": {"median": median},
-        "extra_info": {"bytes": moved, **extra},
-    }
-
-
-def test_the_report_has_cpu_columns_alone_without_cuda():
-    data = {"benchmarks": [benchmark_entry("bench_copy", "cpu", 1024, 2e-6, 1024)]}
-    table = markdown(data)
-    assert "| size | cpu median | cpu throughput |" in table
-    assert "| 1 KiB | 2 µs | 0.51 GB/s |" in table
-    assert "speedup" not in table.lower().split("## bench_copy")[1]
-    assert "The CUDA side is missing" in table
-
-
-def test_the_report_compares_cuda_with_cpu_and_draws_a_png(tmp_path):
-    data = {
-        "benchmarks": [
-            benchmark_entry("bench_copy", "cpu", 2**20, 4e-3, 2**20),
-            benchmark_entry("bench_copy", "cuda", 2**20, 1e-3, 2**20),
-            benchmark_entry("bench_view", "cpu", 2**20, 1e-6, 0),
-        ],
-        "torch_spec": {"torch": "2.x", "cuda_device": "Some GPU"},
-    }
-    table_path, picture_path = write_report(data, tmp_path)
-    table = table_path.read_text(encoding="utf-8")
-    assert (
-        "| size | cpu median | cuda median | CUDA speedup | cpu throughput | cuda throughput |"
-        in table
-    )
-    assert "| 1 MiB | 4 ms | 1 ms | 4.00× | 0.26 GB/s | 1.05 GB/s |" in table
-    assert "| 1 MiB | 1 µs | — | — | — | — |" in table  # a zero-copy view has no throughput
-    assert "CUDA: Some GPU" in table
-    assert "The CUDA side is missing" not in table
-    assert "CUDA is faster than the CPU at every size measured." in table
-    assert picture_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def crossover_line(medians: dict[int, tuple[float, float]], unit: str = "bytes") -> str:
-    """The report's crossover sentence for sizes -> (cpu median, cuda median)."""
-    entries = [
-        benchmark_entry("bench_op", device, size, median, 0, unit=unit)
-        for size, pair in medians.items()
-        for device, median in zip(("cpu", "cuda"), pair, strict=True)
-    ]
-    return markdown({"benchmarks": entries}).rstrip().splitlines()[-1]
-
-
-def test_the_crossover_is_the_size_from_which_cuda_stays_faster():
-    # faster at 1 KiB by noise, slower at 1 MiB, faster from 1 GiB on
-    medians = {2**10: (2e-6, 1e-6), 2**20: (1e-4, 2e-4), 2**30: (1.0, 0.1), 2**31: (2.0, 0.1)}
-    assert crossover_line(medians) == "CUDA is faster than the CPU from 1 GiB up (not at 1 MiB)."
-    assert crossover_line({1: (1.0, 2.0), 2: (1.0, 2.0)}) == (
-        "CUDA is not faster than the CPU at any size measured."
-    )
-    assert crossover_line({1: (2.0, 1.0), 2: (1.0, 2.0)}) == (
-        "CUDA is not faster than the CPU at the largest size measured."
-    )
-
-
-def test_sizes_that_are_not_bytes_are_named_by_their_unit():
-    table = markdown(
-        {"benchmarks": [benchmark_entry("bench_step", "cpu", 4096, 1e-3, 0, unit="samples")]}
-    )
-    assert "| 4,096 samples | 1 ms | — |" in table
-    assert crossover_line({64: (1.0, 2.0), 4096: (2.0, 1.0)}, unit="samples") == (
-        "CUDA is faster than the CPU from 4,096 samples up (not at 64 samples)."
-    )
 
 
 # Versions -----------------------------------------------------------------------------------------
