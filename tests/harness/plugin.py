@@ -2,7 +2,7 @@
 
 Loaded by the root conftest.py. Options:
 
-    --claims-report=PATH   write the claims report (.json or .md) at the end of the run
+    --claims-report=PATH   write the claims report (.json or .md) at the end of the run (repeatable)
     --bench-report=DIR     after a timed benchmark run, write DIR/bench.md and DIR/bench.png
 """
 
@@ -37,7 +37,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--claims-report",
         metavar="PATH",
         type=Path,
-        help="write each claim's verdict and per-device outcome to PATH (.json or .md)",
+        action="append",
+        help="write each claim's verdict and per-device outcome to PATH (.json or .md); "
+        "may be given more than once",
     )
     group.addoption(
         "--bench-report",
@@ -293,8 +295,7 @@ class ClaimRecorder:
         )
         for line in summary_lines(self.ledger, context):
             terminalreporter.write_line(line)
-        path = config.getoption("claims_report")
-        if path is not None:
+        for path in config.getoption("claims_report") or ():
             write_report(path, self.ledger, context)
             terminalreporter.write_line(f"claims report written to {path}")
 
@@ -326,6 +327,7 @@ def pytest_benchmark_update_json(config: pytest.Config, output_json: dict) -> No
     output_json["torch_spec"] = {
         "torch": torch.__version__,
         "cuda_device": torch.cuda.get_device_name(0) if cuda else None,
+        "cpu_threads": torch.get_num_threads(),
     }
     report_dir = config.getoption("bench_report")
     if report_dir is not None:

@@ -103,12 +103,21 @@ def demo_run(tmp_path_factory):
     write_project(project, files)
     reports = project / "reports"
     quick = ("--benchmark-max-time=0.001", "--benchmark-min-rounds=1")
-    finished = run(project, f"--bench-report={reports}", *quick)
+    markdown = f"--claims-report={reports / 'claims.md'}"  # beside run()'s claims.json
+    finished = run(project, f"--bench-report={reports}", markdown, *quick)
     return finished, finished.report, reports
 
 
 def outcomes(report):
     return {claim["id"]: claim["outcomes"] for claim in report["claims"]}
+
+
+def test_the_claims_report_is_written_to_each_path_it_is_given(demo_run):
+    _, report, reports = demo_run
+    table = (reports / "claims.md").read_text(encoding="utf-8")
+    assert report is not None
+    for claim in report["claims"]:
+        assert f"`{claim['id']}`" in table
 
 
 def test_the_run_fails_because_a_test_failed(demo_run):
