@@ -331,5 +331,9 @@ def pytest_benchmark_update_json(config: pytest.Config, output_json: dict) -> No
     }
     report_dir = config.getoption("bench_report")
     if report_dir is not None:
+        # Every round's time, which pytest-benchmark keeps too, is most of the file (11 MB for
+        # the CPU side alone) and nothing the report reads: DIR/bench.json keeps the statistics.
+        for entry in output_json["benchmarks"]:
+            entry["stats"].pop("data", None)
         for path in write_bench_report(output_json, report_dir):
             config.get_terminal_writer().line(f"benchmark report: {path}")

@@ -191,6 +191,7 @@ def test_benchmarks_get_the_device_clock_and_the_report_is_written(demo_run):
     timed = json.loads((reports / "bench.json").read_text(encoding="utf-8"))["benchmarks"]
     sized = sorted(entry["name"] for entry in timed if "size" in entry["params"])
     assert sized == ["bench_bytearray[1KiB]", "bench_bytearray[4KiB]"]  # timed: every size
+    assert all("data" not in entry["stats"] for entry in timed)  # the statistics, not every round
     clocks = {
         entry["params"]["device"]: entry["options"]["timer"]
         for entry in timed
