@@ -7,43 +7,41 @@ the CPU's outside it, since another test on the same worker may draw from it too
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import TypeVar
 
 import torch
 
+T = TypeVar("T")
+
 
 @contextmanager
-def default_dtype(dtype: torch.dtype) -> Iterator[None]:
+def _changed(read: Callable[[], T], write: Callable[[T], object], value: T) -> Iterator[None]:
+    """`write(value)` for a block, then write back what `read()` gave before it."""
+    previous = read()
+    write(value)
+    try:
+        yield
+    finally:
+        write(previous)
+
+
+def default_dtype(dtype: torch.dtype) -> AbstractContextManager[None]:
     """Make `dtype` the default floating dtype for a block."""
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(dtype)
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(previous)
+    return _changed(torch.get_default_dtype, torch.set_default_dtype, dtype)
 
 
-@contextmanager
-def float32_matmul_precision(precision: str) -> Iterator[None]:
+def float32_matmul_precision(precision: str) -> AbstractContextManager[None]:
     """Set `torch.set_float32_matmul_precision` for a block ("high" lets CUDA use TF32)."""
-    previous = torch.get_float32_matmul_precision()
-    torch.set_float32_matmul_precision(precision)
-    try:
-        yield
-    finally:
-        torch.set_float32_matmul_precision(previous)
+    return _changed(
+        torch.get_float32_matmul_precision, torch.set_float32_matmul_precision, precision
+    )
 
 
-@contextmanager
-def warn_always() -> Iterator[None]:
+def warn_always() -> AbstractContextManager[None]:
     """Make torch's warn-once warnings fire on every call, for a block."""
-    previous = torch.is_warn_always_enabled()
-    torch.set_warn_always(True)
-    try:
-        yield
-    finally:
-        torch.set_warn_always(previous)
+    return _changed(torch.is_warn_always_enabled, torch.set_warn_always, True)
 
 
 @contextmanager
