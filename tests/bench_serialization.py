@@ -6,8 +6,8 @@ bias=False)` layers of float32, so that the parameters are exactly `size` bytes.
 records `extra_info["bytes"]`, the size of the file written or read (parameters, the pickle and
 the zip's headers and alignment), and `extra_info["file_bytes"]`, the same number, so that the
 report's MB/s compares like with like and the file sizes can be read off beside the times.
-They are held against no limit: what bounds them is the file system and the pickler, which no
-benchmark of tests/bench_limits.py measures.
+They are held against no limit (`limits.none_applies`): what bounds them is the file system and
+the pickler, which no benchmark of tests/bench_limits.py measures.
 
 - save: `torch.save(net, path)` against `torch.save(net.state_dict(), path)`.
 - load: `torch.load(path, weights_only=False)`, which rebuilds the module, against
@@ -25,6 +25,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from tests.harness import limits
 from tests.harness.bench_sizes import KIB, MIB, over_sizes
 
 SIZES = [KIB, 64 * KIB, MIB, 16 * MIB, 64 * MIB, 256 * MIB, 1024 * MIB]
@@ -56,6 +57,7 @@ def model_of(size: int, device: str) -> Layers:
 def record(benchmark, path) -> None:
     benchmark.extra_info["bytes"] = path.stat().st_size
     benchmark.extra_info["file_bytes"] = path.stat().st_size
+    limits.none_applies(benchmark, "the file system and the pickler, which nothing here measures")
 
 
 @over_sizes(SIZES)

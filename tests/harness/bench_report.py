@@ -3,7 +3,8 @@
 Benchmarks are parametrized by `device` and `size` and record in `extra_info` what one call
 moved (`bytes`) or computed (`flops`), what `size` counts (`unit`: bytes unless it says
 `samples`, `width`, ...), the machine limit their throughput is held against (`limit`), and,
-for the benchmarks that measure a limit, which (`measures`; tests/harness/limits.py). The report
+for the benchmarks that measure a limit, which (`measures`; tests/harness/limits.py), or why
+no limit applies (`no_limit`). The report
 first gives the machine's limits, as measured in the run, and where CUDA starts to beat the
 CPU; then, per benchmark and size, each device's median, the speedup of CUDA over CPU, and the
 throughput as a fraction of its limit ("23.1 GB/s, 61% of host memory copy"). With no CUDA in
@@ -39,6 +40,7 @@ class Measurement:
     limit: str | None = None  # the machine limit its throughput is held against
     measures: str | None = None  # the machine limit it measures
     includes_copies: bool = False  # on CUDA: the copies to and from the host are timed too
+    no_limit: str | None = None  # why no measured limit bounds it
 
     def work(self) -> tuple[int, str] | None:
         """What one call did, in what: `(bytes, "bytes")` or `(flops, "flops")`; None: nothing
@@ -83,6 +85,7 @@ def measurements(benchmark_json: dict) -> list[Measurement]:
                 limit=extra.get("limit"),
                 measures=extra.get("measures"),
                 includes_copies=bool(extra.get("includes_copies", False)),
+                no_limit=extra.get("no_limit"),
             )
         )
     return found
@@ -275,6 +278,13 @@ def _limits_section(found: list[Measurement], machine: dict[str, Limit]) -> list
             f"| {limit.source} |"
             for limit in sorted(machine.values(), key=lambda limit: _limit_order(limit.name))
         ]
+    unbounded: dict[str, list[str]] = defaultdict(list)  # why -> the benchmarks it is said of
+    for m in found:
+        if m.no_limit and m.benchmark not in unbounded[m.no_limit]:
+            unbounded[m.no_limit].append(m.benchmark)
+    for why, benchmarks in unbounded.items():
+        names = ", ".join(f"`{name}`" for name in benchmarks)
+        lines += ["", f"Held against no limit: {names} ({why})."]
     missing = sorted(
         {m.limit for m in found if m.limit and m.limit not in machine}, key=_limit_order
     )

@@ -11,6 +11,9 @@ read and written for memory, bytes that crossed for the link, floating-point ope
 matmul), so that a benchmark cannot be held against a limit in another unit. The report then
 says "23 GB/s, 61% of host memory copy" and draws the limit as a line.
 
+A benchmark that records a throughput and neither a limit nor `none_applies(benchmark, why)`
+fails (the plugin checks each benchmark after its call, in the smoke run as in a timed one).
+
 A round trip over the link (copy in, then out) is held against the two copies it makes: its
 limit is their combined rate, computed from theirs.
 
@@ -88,6 +91,21 @@ def measures(benchmark, limit: str, amount: int) -> None:
         raise ValueError(f"limit must be one of the measured limits {MEASURED}, not {limit!r}")
     bounded_by(benchmark, limit, amount)
     benchmark.extra_info["measures"] = limit
+
+
+def none_applies(benchmark, why: str) -> None:
+    """Record that no limit measured here bounds `benchmark`, and why (the report says so)."""
+    if not isinstance(why, str) or not why.strip():
+        raise ValueError(f"why must say what bounds the benchmark instead, not {why!r}")
+    benchmark.extra_info["no_limit"] = why
+
+
+def unstated(extra_info: dict) -> str | None:
+    """What a benchmark's `extra_info` records a throughput of (`bytes` or `flops`) without
+    its limit or why none applies; None when it says one or has no throughput."""
+    if "limit" in extra_info or "no_limit" in extra_info:
+        return None
+    return next((unit for unit in ("bytes", "flops") if extra_info.get(unit)), None)
 
 
 def unit_of(limit: str) -> str:

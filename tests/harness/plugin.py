@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.harness import bench_sizes, devices, global_state, profiles, timing
+from tests.harness import bench_sizes, devices, global_state, limits, profiles, timing
 from tests.harness.bench_report import write_report as write_bench_report
 from tests.harness.claims import load_claims
 from tests.harness.outcomes import ClaimLedger, RunContext, summary_lines, write_report
@@ -201,6 +201,21 @@ def _time_on_the_device(item: pytest.Item) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if "benchmark" in getattr(item, "fixturenames", ()) and devices.cuda_available():
         timing.prepare(device_of(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """A benchmark that records a throughput must say what limit it is held against."""
+    result = yield
+    benchmark = getattr(item, "funcargs", {}).get("benchmark")
+    if benchmark is not None and (unit := limits.unstated(benchmark.extra_info)):
+        pytest.fail(
+            f"{item.name} records a throughput ({unit}) but no limit: hold it against one "
+            "with tests.harness.limits.bounded_by(benchmark, limit, amount), or say why none "
+            "applies with limits.none_applies(benchmark, why)",
+            pytrace=False,
+        )
+    return result
 
 
 # Reproduction ----------------------------------------------------------------------------------

@@ -120,6 +120,16 @@ def test_a_limit_the_run_did_not_measure_is_named_and_its_rows_give_bare_through
     )
 
 
+def test_a_benchmark_that_no_limit_bounds_says_why():
+    entries = [
+        benchmark_entry("bench_save", "cpu", size, 1.0, size, no_limit="the file system")
+        for size in (2**10, 2**20)
+    ]
+    table = markdown({"benchmarks": entries})
+    assert "Held against no limit: `bench_save` (the file system)." in table
+    assert "| 1 MiB | 1 s | 0.00105 GB/s |" in table
+
+
 def test_a_round_trip_is_held_against_the_combined_rate_of_its_two_copies():
     table = markdown(
         {
@@ -219,3 +229,8 @@ def test_a_benchmark_is_held_against_a_limit_only_in_that_limits_unit():
         limits.measures(benchmark, limits.ROUND_TRIP_PAGEABLE, 1)
     with pytest.raises(ValueError, match="device must be one of cpu, cuda, not 'meta'"):
         limits.memory("meta")
+    with pytest.raises(ValueError, match="why must say what bounds the benchmark instead"):
+        limits.none_applies(benchmark, " ")
+    assert limits.unstated({"bytes": 1, "no_limit": "the disk"}) is None
+    assert limits.unstated({"flops": 1}) == "flops"
+    assert limits.unstated({"bytes": 0}) is None  # a zero-copy view has no throughput

@@ -46,6 +46,7 @@ TESTS = """\
 import pytest
 import torch
 
+from tests.harness import limits
 from tests.harness.bench_sizes import KIB, over_sizes
 
 
@@ -75,9 +76,14 @@ def bench_bytearray(benchmark, size):
 
 
 def bench_sum(benchmark, device):
-    benchmark.extra_info["bytes"] = 4096
+    limits.bounded_by(benchmark, limits.memory(device), 4096)
     tensor = torch.ones(1024, device=device)
     benchmark(tensor.sum)
+
+
+def bench_without_a_limit(benchmark):
+    benchmark.extra_info["flops"] = 2
+    benchmark(sum, [1.0, 2.0])
 """
 
 EXAMPLES = """\
@@ -166,6 +172,15 @@ def test_the_terminal_summary_counts_claims_per_device(demo_run):
     assert "broken on cpu: demo.run.breaks  (test_demo.py::test_breaks)" in run.stdout
 
 
+def test_a_benchmark_that_records_a_throughput_without_its_limit_fails(demo_run):
+    run, _, _ = demo_run
+    assert (
+        "bench_without_a_limit records a throughput (flops) but no limit: hold it against one "
+        "with tests.harness.limits.bounded_by(benchmark, limit, amount)" in run.stdout
+    )
+    assert "FAILED test_demo.py::bench_sum" not in run.stdout
+
+
 def test_every_failure_says_how_to_rerun_it_alone(demo_run):
     run, _, _ = demo_run
     assert (
@@ -189,13 +204,13 @@ def test_a_cuda_test_without_cuda_is_skipped_with_the_reason(demo_run):
 def test_benchmarks_get_the_device_clock_and_the_report_is_written(demo_run):
     _, _, reports = demo_run
     timed = json.loads((reports / "bench.json").read_text(encoding="utf-8"))["benchmarks"]
-    sized = sorted(entry["name"] for entry in timed if "size" in entry["params"])
+    sized = sorted(entry["name"] for entry in timed if "size" in (entry["params"] or {}))
     assert sized == ["bench_bytearray[1KiB]", "bench_bytearray[4KiB]"]  # timed: every size
     assert all("data" not in entry["stats"] for entry in timed)  # the statistics, not every round
     clocks = {
         entry["params"]["device"]: entry["options"]["timer"]
         for entry in timed
-        if "device" in entry["params"]
+        if "device" in (entry["params"] or {})
     }
     expected = {"cpu": time.perf_counter.__name__}
     if torch.cuda.is_available():
