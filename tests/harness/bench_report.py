@@ -198,6 +198,10 @@ def crossover(sizes: dict[int, dict[str, Measurement]]) -> str:
     )
 
 
+def _on_both(sizes: dict[int, dict[str, Measurement]]) -> bool:
+    return any("cpu" in row and "cuda" in row for row in sizes.values())
+
+
 def _by_benchmark(found: list[Measurement]) -> dict[str, dict[int, dict[str, Measurement]]]:
     table: dict[str, dict[int, dict[str, Measurement]]] = defaultdict(lambda: defaultdict(dict))
     for m in found:
@@ -229,7 +233,11 @@ def markdown(benchmark_json: dict) -> str:
     lines += _limits_section(found, machine)
     if compare:
         lines += ["", "## Where CUDA beats the CPU", ""]
-        lines += [f"- `{benchmark}`: {crossover(sizes)}" for benchmark, sizes in table.items()]
+        lines += [
+            f"- `{benchmark}`: {crossover(sizes)}"
+            for benchmark, sizes in table.items()
+            if _on_both(sizes)
+        ]
     for benchmark, sizes in table.items():
         header = ["size"] + [f"{d} median" for d in devices]
         header += ["CUDA speedup"] if compare else []
@@ -246,7 +254,7 @@ def markdown(benchmark_json: dict) -> str:
                 cells.append(f"{row['cpu'].median / row['cuda'].median:.2f}×" if both else "—")
             cells += [throughput(row[d], machine) if d in row else "—" for d in devices]
             lines.append("| " + " | ".join(cells) + " |")
-        if compare:
+        if _on_both(sizes):
             lines += ["", crossover(sizes)]
     return "\n".join(lines) + "\n"
 

@@ -188,6 +188,21 @@ def test_a_crossover_with_the_copies_timed_says_so_and_heads_the_report():
     assert f"- `bench_op`: {sentence}" in summary
 
 
+def test_only_a_benchmark_measured_on_both_devices_gets_a_crossover():
+    entries = [
+        held_against(limits.HOST_MEMORY, "cpu", 2**20, 1e-3, 2**21),
+        held_against(limits.ROUND_TRIP_PAGEABLE, "cuda", 2**20, 2e-3, 2**21),
+        benchmark_entry("bench_cpu_alone", "cpu", 2**20, 1e-3, 0),
+        benchmark_entry("bench_cuda_alone", "cuda", 2**20, 1e-3, 0),
+    ]
+    table = markdown({"benchmarks": entries})
+    summary = table.split("## Where CUDA beats the CPU")[1].split("\n## ")[0]
+    assert summary.strip().splitlines() == [
+        "- `bench_op`: CUDA is not faster than the CPU at any size measured."
+    ]
+    assert "No size was measured on both devices" not in table
+
+
 def test_a_benchmark_parametrized_beyond_device_and_size_has_a_table_per_parameter(tmp_path):
     entries = [
         measuring(limits.CUDA_BFLOAT16_MATMUL, "bench_mm", "cuda", 8192, 1e-3, 0),
