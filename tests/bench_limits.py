@@ -1,12 +1,12 @@
 """What this machine can do at most, measured in the same run as every other benchmark: the
 limits that the bench report holds each throughput against (tests/harness/limits.py).
 
-- Memory: `dst.copy_(src)` of 256 MiB and 1 GiB, larger than any cache, on the host and on the
-  device. `extra_info["bytes"]` is what one call reads and writes (twice the size), the unit of
-  every memory-bound benchmark.
+- Memory: `dst.copy_(src)` of 256 MiB and 1 GiB, larger than the caches of today's CPUs and
+  GPUs, on the host and on the device. `extra_info["bytes"]` is what one call reads and writes
+  (twice the size), the unit of every memory-bound benchmark.
 - Matmul: `a @ b` of two square matrices of random values, on the CPU in float32, on CUDA in
-  float32, in float32 with TF32 allowed (`torch.set_float32_matmul_precision("high")`, which
-  cuDNN's convolutions use by default) and in bfloat16. `extra_info["flops"]` is 2n³.
+  float32, in float32 with TF32 allowed (`torch.set_float32_matmul_precision("high")`; TF32 is
+  what cuDNN's convolutions use by default) and in bfloat16. `extra_info["flops"]` is 2n³.
 - The host-device link is measured by tests/bench_devices.py's four copies.
 
 Each limit's value is the best throughput over its sizes. Under `pytest -n auto` each runs

@@ -4,12 +4,12 @@ Benchmarks are parametrized by `device` and `size` and record in `extra_info` wh
 moved (`bytes`) or computed (`flops`), what `size` counts (`unit`: bytes unless it says
 `samples`, `width`, ...), the machine limit their throughput is held against (`limit`), and,
 for the benchmarks that measure a limit, which (`measures`; tests/harness/limits.py), or why
-no limit applies (`no_limit`). The report
-first gives the machine's limits, as measured in the run, and where CUDA starts to beat the
-CPU; then, per benchmark and size, each device's median, the speedup of CUDA over CPU, and the
-throughput as a fraction of its limit ("23.1 GB/s, 61% of host memory copy"). With no CUDA in
-the run, it has the CPU columns alone and says that the CUDA side is missing. The plot draws
-time against size, and the time the same work takes at its limit (below it: from a cache).
+no limit applies (`no_limit`). The report first gives the machine's limits, as measured in the
+run, and where CUDA starts to beat the CPU; then, per benchmark and size, each device's median,
+the speedup of CUDA over CPU, and the throughput as a fraction of its limit ("23.1 GB/s, 61% of
+host memory copy"). With no CUDA in the run, it has the CPU columns alone and says that the
+CUDA side is missing. The plot draws time against size, and the time the same work takes at
+its limit (below it: from a cache).
 
     python -m tests.harness.bench_report bench.json --out reports/
 """
@@ -175,10 +175,10 @@ def _unit(sizes: dict[int, dict[str, Measurement]]) -> str:
 
 def crossover(sizes: dict[int, dict[str, Measurement]]) -> str:
     """Where CUDA starts to pay: the smallest size from which CUDA is faster than the CPU at
-    that size and every larger one, among the sizes measured on both."""
+    that size and every larger one, among the sizes measured on both (at least one)."""
     both = sorted(size for size, row in sizes.items() if "cpu" in row and "cuda" in row)
     if not both:
-        return "No size was measured on both devices."
+        raise ValueError("sizes must hold a size measured on both cpu and cuda")
     copies = any(sizes[size]["cuda"].includes_copies for size in both)
     cuda = "CUDA, copies to and from the host included," if copies else "CUDA"
     slower = [

@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from tests.harness import limits
-from tests.harness.bench_report import human_percent, human_rate, markdown, write_report
+from tests.harness.bench_report import (
+    crossover,
+    human_percent,
+    human_rate,
+    markdown,
+    write_report,
+)
 
 
 def benchmark_entry(name, device, size, median, moved, params=(), **extra):
@@ -200,7 +206,8 @@ def test_only_a_benchmark_measured_on_both_devices_gets_a_crossover():
     assert summary.strip().splitlines() == [
         "- `bench_op`: CUDA is not faster than the CPU at any size measured."
     ]
-    assert "No size was measured on both devices" not in table
+    with pytest.raises(ValueError, match="sizes must hold a size measured on both cpu and cuda"):
+        crossover({2**20: {}})
 
 
 def test_a_benchmark_parametrized_beyond_device_and_size_has_a_table_per_parameter(tmp_path):

@@ -33,7 +33,7 @@ def test_the_script_parses():
 @pytest.mark.parametrize(
     "args", [(), ("out", "--wheels"), ("out", "--verbose")], ids=["no OUT", "no DIR", "unknown"]
 )
-def test_bad_arguments_are_refused_with_the_usage(args, tmp_path):
+def test_bad_arguments_are_refused_with_the_usage(args):
     finished = full_run(*args)
     assert finished.returncode != 0
     assert USAGE in finished.stderr
