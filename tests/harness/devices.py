@@ -16,7 +16,6 @@ import os
 from collections.abc import Mapping
 
 import pytest
-import torch
 
 from tests.harness.claims import KNOWN_DEVICES
 
@@ -110,6 +109,8 @@ def _describe(claim_devices: Mapping[str, tuple[str, ...]]) -> str:
 
 
 def cuda_available() -> bool:
+    import torch  # here: the xdist controller, which uses this module, never imports torch
+
     return torch.cuda.is_available()
 
 
@@ -127,13 +128,10 @@ def device_params(devices: tuple[str, ...]) -> list:
     return params
 
 
-def tested_devices(selected: tuple[str, ...]) -> tuple[str, ...]:
-    """The selected devices this machine has: where a run's checks can pass."""
-    return tuple(name for name in selected if name != "cuda" or cuda_available())
-
-
 def describe_devices(selected: tuple[str, ...]) -> dict[str, dict[str, object]]:
     """For reports: whether each device was selected and is there, and what it is."""
+    import torch  # as in cuda_available
+
     cuda = cuda_available()
     return {
         "cpu": {"selected": "cpu" in selected, "available": True},

@@ -38,18 +38,28 @@ class RunContext:
     python_version: str
     devices: dict[str, dict[str, object]]  # name -> {"selected": bool, "available": bool, ...}
 
+    def tested_devices(self) -> tuple[str, ...]:
+        """The selected devices the machine has: where the run's checks could pass."""
+        return tuple(
+            name
+            for name, device in self.devices.items()
+            if device["selected"] and device["available"]
+        )
+
 
 class ClaimLedger:
     """Collects the reports of checks and answers, per claim and device, what the run showed."""
 
     def __init__(self, claims: list[Claim], tested_devices: tuple[str, ...] = KNOWN_DEVICES):
         self.claims = claims
+        # Where an example's every outcome counts (elsewhere only its failure): known, in an
+        # xdist run, only once the workers report the run's context, so read at the end.
         self.tested_devices = tested_devices
         self._devices_of = {claim.id: claim.devices for claim in claims}
-        # (claim, device) -> the checks whose every outcome counts there
-        self._checks: dict[tuple[str, str], set[str]] = defaultdict(set)
-        # (claim, device) -> the checks that count there only when they fail
-        self._failures_count: dict[tuple[str, str], set[str]] = defaultdict(set)
+        # (claim, device) -> the tests that ran there
+        self._tests: dict[tuple[str, str], set[str]] = defaultdict(set)
+        # (claim, device) -> the examples of the claim, for each device the claim lists
+        self._examples: dict[tuple[str, str], set[str]] = defaultdict(set)
         self._outcomes: dict[str, str] = {}
         self._names: dict[str, str] = {}
         self._unclaimed: set[str] = set()
@@ -59,7 +69,7 @@ class ClaimLedger:
     ) -> None:
         """One phase's report of one test: phase is setup/call/teardown, outcome pytest's word."""
         for claim_id in claim_ids:
-            self._checks[claim_id, device].add(nodeid)
+            self._tests[claim_id, device].add(nodeid)
         self._merge(nodeid, phase, outcome)
 
     def record_example(
@@ -68,8 +78,7 @@ class ClaimLedger:
         """One phase's report of a spec example, named `spec/page.md:line`, checking `claim_ids`."""
         for claim_id in claim_ids:
             for device in self._devices_of.get(claim_id, ()):
-                counted = self._checks if device in self.tested_devices else self._failures_count
-                counted[claim_id, device].add(name)
+                self._examples[claim_id, device].add(name)
         if not claim_ids:
             self._unclaimed.add(name)
         self._merge(name, phase, outcome)
@@ -88,8 +97,15 @@ class ClaimLedger:
         elif phase == "call" and outcome == "passed" and previous is None:
             self._outcomes[nodeid] = "passed"
 
+    def _counted(self, claim_id: str, device: str) -> set[str]:
+        """The checks whose every outcome counts for the claim on the device."""
+        key = (claim_id, device)
+        if device in self.tested_devices:
+            return self._tests.get(key, set()) | self._examples.get(key, set())
+        return self._tests.get(key, set())
+
     def outcome(self, claim_id: str, device: str) -> str:
-        seen = {self._outcomes.get(nodeid) for nodeid in self._checks.get((claim_id, device), ())}
+        seen = {self._outcomes.get(nodeid) for nodeid in self._counted(claim_id, device)}
         if self.failing_checks(claim_id, device):
             seen.add("failed")
         for outcome in ("failed", "passed", "skipped"):
@@ -100,7 +116,7 @@ class ClaimLedger:
     def failing_checks(self, claim_id: str, device: str) -> list[str]:
         """The failed tests and examples of a claim on a device, by node id or page and line."""
         key = (claim_id, device)
-        checks = self._checks.get(key, set()) | self._failures_count.get(key, set())
+        checks = self._tests.get(key, set()) | self._examples.get(key, set())
         return sorted(nodeid for nodeid in checks if self._outcomes.get(nodeid) == "failed")
 
     def unclaimed_failures(self) -> list[str]:

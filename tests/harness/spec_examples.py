@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import global_state
 from tests.harness.claims import Claim
 
 try:
@@ -33,10 +32,15 @@ _STATE = "__torch_global_state__"
 
 
 def _remember_state(namespace: dict) -> None:
+    # Imported here, where a page runs: the xdist controller loads this module but runs nothing.
+    from tests.harness import global_state
+
     namespace[_STATE] = global_state.snapshot()
 
 
 def _check_state(namespace: dict) -> None:
+    from tests.harness import global_state
+
     before = namespace.pop(_STATE)
     changed = global_state.changes(before, global_state.snapshot())
     if changed:

@@ -4,8 +4,11 @@ The bench report has its own module, test_bench_report."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +25,12 @@ from tests.harness.outcomes import (
     report_markdown,
     summary_lines,
 )
-from tests.harness.plugin import scheduling_order, threads_per_worker
+from tests.harness.plugin import RUN_CONTEXT, ClaimRecorder, runs_tests
+from tests.harness.runner import scheduling_order, threads_per_worker
 from tests.harness.torch_settings import seeded
 from tests.harness.versions import release
 
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = """\
 ### `demo.a.one` — first
 - **Verdict:** holds
@@ -188,9 +193,12 @@ def test_devices_that_cannot_be_derived_are_refused_naming_the_rule(
 
 
 def test_a_run_tests_the_selected_devices_it_has():
+    def tested(selected: tuple[str, ...]) -> tuple[str, ...]:
+        return RunContext("", "", "", "", devices.describe_devices(selected)).tested_devices()
+
     cuda = ("cuda",) if torch.cuda.is_available() else ()
-    assert devices.tested_devices(("cpu", "cuda", "meta")) == ("cpu", *cuda, "meta")
-    assert devices.tested_devices(("meta",)) == ("meta",)
+    assert tested(("cpu", "cuda", "meta")) == ("cpu", *cuda, "meta")
+    assert tested(("meta",)) == ("meta",)
 
 
 # The global-state guard ---------------------------------------------------------------------------
@@ -250,6 +258,60 @@ def test_xdist_hands_out_slow_modules_first_then_the_largest():
     assert order == [
         "slow.py::spawns", "slow.py::waits", "b.py::one", "b.py::two", "a.py::one", "c.py::one"
     ]  # fmt: skip
+
+
+# The xdist controller ----------------------------------------------------------------------------
+
+
+def test_the_controllers_modules_do_not_import_torch():
+    """What every process loads (the conftest and the plugin) leaves torch to the runner, so
+    that the xdist controller starts its workers at once and exits at once."""
+    loads = "import sys, conftest, tests.harness.plugin; print('torch' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", loads], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False", f"{loads!r} imported torch"
+
+
+class FakeConfig:
+    """A pytest config's options; `workerinput`, as xdist gives it, only in a worker."""
+
+    def __init__(self, options: dict, workerinput: dict | None = None):
+        self.options = options
+        if workerinput is not None:
+            self.workerinput = workerinput
+
+    def getoption(self, name: str, default=None):
+        return self.options.get(name, default)
+
+
+@pytest.mark.parametrize(
+    ("options", "worker", "runs"),
+    [
+        ({"dist": "no"}, False, True),  # the only process
+        ({"dist": "loadfile"}, False, False),  # the xdist controller
+        ({"dist": "loadfile", "collectonly": True}, False, True),  # xdist collects in-process
+        ({"dist": "loadfile"}, True, True),  # a worker
+    ],
+)
+def test_every_process_but_the_xdist_controller_runs_tests(options, worker, runs):
+    config = FakeConfig(options, {"workercount": 2} if worker else None)
+    assert runs_tests(config) is runs
+
+
+@dataclass
+class FakeNode:
+    workeroutput: dict
+
+
+def test_the_controller_reports_the_context_its_first_worker_handed_it():
+    recorder = ClaimRecorder(ClaimLedger([]))
+    first = {**dataclasses.asdict(CONTEXT), "torch_version": "2.first"}
+    recorder.pytest_testnodedown(FakeNode({RUN_CONTEXT: first}), error=None)
+    recorder.pytest_testnodedown(FakeNode({RUN_CONTEXT: dataclasses.asdict(CONTEXT)}), None)
+    recorder.pytest_testnodedown(FakeNode({}), error="crashed")  # a worker that died: nothing
+    assert recorder.context == RunContext(**first)
 
 
 # Clocks -------------------------------------------------------------------------------------------
