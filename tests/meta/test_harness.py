@@ -96,6 +96,19 @@ def test_an_example_counts_where_the_run_tested_and_its_failure_everywhere():
     assert failed.failing_checks("demo.a.one", "cuda") == ["spec/demo.md:9"]
 
 
+def test_where_an_example_counts_is_decided_when_the_devices_are_known():
+    """Under xdist the controller learns which devices the run had only from its workers, at
+    their end: the examples recorded before then count by the devices it learns."""
+    ledger = ClaimLedger(parse_claims(SPEC, Path("demo.md")))
+    ledger.record_example("spec/demo.md:9", ("demo.a.one",), "call", "passed")
+    without_cuda = {
+        "cpu": {"selected": True, "available": True},
+        "cuda": {"selected": True, "available": False},
+    }
+    ledger.tested_devices = RunContext("", "", "", "", without_cuda).tested_devices()
+    assert ledger.table()["demo.a.one"] == {"cpu": "passed", "cuda": "untested"}
+
+
 def test_a_failure_of_no_claim_is_counted_apart_and_named_in_the_summary():
     ledger = ledger_with(("t", "demo.a.one", "cpu", "call", "passed"))
     ledger.record_unclaimed("tests/meta/test_x.py::t", "call", "failed")
