@@ -84,16 +84,6 @@ def _no_distribution_without_workers(config: pytest.Config) -> None:
         config.option.dist = "no"
 
 
-def claims_of(item: pytest.Item) -> tuple[str, ...]:
-    return tuple(claim_id for marker in item.iter_markers("claim") for claim_id in marker.args)
-
-
-def device_of(item: pytest.Item) -> str:
-    """The device a test runs on: its `device` parameter, else the host's cpu."""
-    callspec = getattr(item, "callspec", None)
-    return callspec.params.get("device", devices.HOST) if callspec else devices.HOST
-
-
 # Claims -----------------------------------------------------------------------------------------
 
 

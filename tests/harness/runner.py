@@ -21,13 +21,7 @@ import torch
 from tests.harness import bench_sizes, devices, global_state, limits, profiles, timing
 from tests.harness.bench_report import write_report as write_bench_report
 from tests.harness.outcomes import RunContext
-from tests.harness.plugin import (
-    CLAIMS,
-    RUN_CONTEXT,
-    SELECTED_DEVICES,
-    claims_of,
-    device_of,
-)
+from tests.harness.plugin import CLAIMS, RUN_CONTEXT, SELECTED_DEVICES
 from tests.harness.spec_examples import ExampleClaims, example_name, is_example
 
 DEVICE_PROBLEMS = pytest.StashKey[dict]()  # module node id -> what its tests' devices break
@@ -55,6 +49,16 @@ def _cores() -> int:
 
 
 # Devices ----------------------------------------------------------------------------------------
+
+
+def claims_of(item: pytest.Item) -> tuple[str, ...]:
+    return tuple(claim_id for marker in item.iter_markers("claim") for claim_id in marker.args)
+
+
+def device_of(item: pytest.Item) -> str:
+    """The device a test runs on: its `device` parameter, else the host's cpu."""
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("device", devices.HOST) if callspec else devices.HOST
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
