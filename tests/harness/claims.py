@@ -144,9 +144,12 @@ def parse_claims(text: str, path: Path) -> list[Claim]:
     return claims
 
 
+NOT_AREAS = ("README.md", "notes.md")  # the index, and the walk through the notes it generates
+
+
 def spec_files(spec_dir: Path) -> list[Path]:
-    """The area files of the spec: every Markdown file but the index."""
-    return sorted(path for path in spec_dir.glob("*.md") if path.name != "README.md")
+    """The area files of the spec: every Markdown file but the index and the notes walk."""
+    return sorted(path for path in spec_dir.glob("*.md") if path.name not in NOT_AREAS)
 
 
 def load_claims(spec_dir: Path) -> list[Claim]:
