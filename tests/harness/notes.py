@@ -140,13 +140,15 @@ class Note:
         return tuple(path)
 
     def place(self, taught: str) -> int | None:
-        """The line of this note that a Taught line quotes: the first line that one of its
-        quotations is found on, or else one of its code spans."""
-        for passages in (quotations(taught), code_spans(taught)):
-            lines = [line for line in map(self.line_of, passages) if line is not None]
-            if lines:
-                return min(lines)
-        return None
+        """The line of this note that a Taught line quotes: where the longest of its quotations
+        and code spans that the note has starts, since the longer a passage, the fewer places
+        it fits; of two as long, the earlier."""
+        found = [
+            (-len(_rendered(passage)), line)
+            for passage in quotations(taught) + code_spans(taught)
+            if (line := self.line_of(passage)) is not None
+        ]
+        return min(found)[1] if found else None
 
 
 def load_notes(notes_dir: Path = NOTES_DIR) -> dict[str, Note]:
