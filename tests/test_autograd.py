@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 from torch import nn
@@ -229,7 +229,7 @@ def test_only_floating_and_complex_tensors_can_require_grad(device, name):
 def test_requires_grad_underscore_sets_the_flag_on_the_same_tensor(device, array, flags):
     a = torch.tensor(array, dtype=torch.float32, device=device)
     assert not a.requires_grad  # the attribute's default
-    assert a.requires_grad_() is a
+    assert a.requires_grad_(True) is a
     assert a.requires_grad
     for flag in flags:
         assert a.requires_grad_(flag) is a, f"requires_grad_({flag})"
@@ -237,6 +237,40 @@ def test_requires_grad_underscore_sets_the_flag_on_the_same_tensor(device, array
     a.requires_grad_(True)
     b = (a * a).sum()
     assert type(b.grad_fn).__name__ == "SumBackward0"
+
+
+@pytest.mark.claim("autograd.requires-grad.flag-in-place")
+def test_notes_002_requires_grad_underscore_true(device):
+    a = torch.tensor([[0.5, -1.0], [2.0, 3.0]], device=device)  # torch.randn(2, 2) in notes 002
+    a = (a * 3) / (a - 1)
+    assert not a.requires_grad
+    a.requires_grad_(True)
+    assert a.requires_grad
+    b = (a * a).sum()
+    assert type(b.grad_fn).__name__ == "SumBackward0"
+
+
+@pytest.mark.claim("autograd.requires-grad.default-flag-true")
+@example(array=np.array([[0.5, -1.0], [2.0, 3.0]]), dtype=torch.float32, start=False)
+@given(array=float_arrays(), dtype=st.sampled_from(WIDE_FLOATING), start=st.booleans())
+def test_requires_grad_underscore_defaults_to_true(device, array, dtype, start):
+    a = torch.tensor(array, dtype=dtype, device=device, requires_grad=start)
+    assert a.requires_grad_() is a
+    # notes 002: "if not given, the default flag is False"; it is True, whatever the flag was
+    assert a.requires_grad, f"requires_grad_() on a tensor with requires_grad={start}"
+    b = (a * a).sum()
+    assert type(b.grad_fn).__name__ == "SumBackward0", "requires_grad_() did not turn tracking on"
+
+
+@pytest.mark.claim("autograd.requires-grad.default-flag-true")
+def test_notes_002_requires_grad_underscore_without_a_flag(device):
+    a = torch.tensor([[0.5, -1.0], [2.0, 3.0]], device=device)
+    a = (a * 3) / (a - 1)
+    assert not a.requires_grad  # what is False by default: a new tensor's attribute
+    a.requires_grad_()
+    assert a.requires_grad, "a.requires_grad_() left the flag False"
+    a.requires_grad_()
+    assert a.requires_grad, "a second a.requires_grad_() turned the flag off"
 
 
 @pytest.mark.claim("autograd.requires-grad.flag-in-place")
@@ -312,9 +346,48 @@ def test_notes_003_appendix_numbers(device):
     x = torch.tensor([1.0, 2.0], device=device, requires_grad=True)
     y = torch.tensor([2.0, 3.0], device=device, requires_grad=True)
     (3 * x**2 - y**2).backward(gradient=torch.tensor([1.0, 1.0], device=device))
-    # dQ/dx = 6x and dQ/dy = -2y times v = [1, 1]; the appendix's "6x^2" would give [6, 24]
+    # dQ/dx = 6x and dQ/dy = -2y times v = [1, 1]: the appendix's diagonal Jacobians times v
     assert x.grad.tolist() == [6 * 1.0, 6 * 2.0] == [6.0, 12.0]
     assert y.grad.tolist() == [-2 * 2.0, -2 * 3.0] == [-4.0, -6.0]
+
+
+@pytest.mark.claim("autograd.example.appendix-formulas")
+def test_notes_003_appendix_formulas_are_slips(device):
+    x = torch.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y = torch.tensor([2.0, 3.0], device=device, requires_grad=True)
+    z = 3 * x**2 - y**2
+    assert z.tolist() == [-1.0, 3.0]
+    assert (3 * x.detach() ** 3 - y.detach() ** 2).tolist() == [-1.0, 15.0]  # "z_1=3x_1^3-y^2"
+    z.backward(gradient=torch.tensor([1.0, 1.0], device=device))
+    assert x.grad.tolist() == [6.0, 12.0]  # 6x
+    assert (6 * x.detach() ** 2).tolist() == [6.0, 24.0]  # the appendix's "6x^2"
+    assert (9 * x.detach() ** 2).tolist() == [9.0, 36.0]  # the derivative of 3x^3
+
+
+# Halves and small integers: every product below is exact. 0 and 1 are left out, the two points
+# where 6x and 6x^2 (and x^2 and x^3) agree.
+away_from_zero_and_one = st.sampled_from([-2.0, -1.5, -1.0, -0.5, 0.5, 1.5, 2.0])
+
+
+@pytest.mark.claim("autograd.example.appendix-formulas")
+@given(
+    x=float_arrays(shapes(min_dims=1, max_dims=2, min_side=1), away_from_zero_and_one),
+    data=st.data(),
+    dtype=st.sampled_from(WIDE_FLOATING),
+)
+def test_the_gradient_is_six_x_not_six_x_squared(device, x, data, dtype):
+    y = data.draw(float_arrays(x.shape, away_from_zero_and_one), label="y")
+    v = data.draw(float_arrays(x.shape, st.sampled_from([-1.0, -0.5, 0.5, 1.0])), label="v")
+    xt, yt = leaf(x, device, dtype), leaf(y, device, dtype)
+    z = 3 * xt**2 - yt**2
+    call = f"z = 3x^2 - y^2, x={x.tolist()}, y={y.tolist()}, z.backward({v.tolist()})"
+    assert torch.equal(z.detach().cpu(), as_float64(3 * x**2 - y**2).to(dtype)), call
+    assert (z.detach().cpu() != as_float64(3 * x**3 - y**2).to(dtype)).all(), call
+    z.backward(gradient=torch.tensor(v, dtype=dtype, device=device))
+    grad = xt.grad.cpu()
+    assert torch.equal(grad, as_float64(6 * x * v).to(dtype)), f"x.grad of {call}"
+    assert (grad != as_float64(6 * x**2 * v).to(dtype)).all(), f"x.grad of {call} is 6x^2 v"
+    assert (grad != as_float64(9 * x**2 * v).to(dtype)).all(), f"x.grad of {call} is 9x^2 v"
 
 
 def doublings(norm: float, threshold: float = 1000.0) -> int:
@@ -384,6 +457,37 @@ def test_a_graph_that_saved_nothing_can_be_run_twice(device):
     total.backward()
     total.backward()
     assert x.grad.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.claim("autograd.backward.retain-graph-not-accumulation")
+def test_notes_003_retain_graph_line_gives_the_same_gradient(device):
+    grads = []
+    for retain in (False, True):
+        w = torch.ones(1, device=device, requires_grad=True)
+        z = w * torch.tensor([2.0], device=device) + 1
+        z.backward(retain_graph=retain)  # the notes' z.backward(), and its commented alternative
+        grads.append(w.grad.tolist())
+    assert grads == [[2.0], [2.0]], "z.backward() vs z.backward(retain_graph=True)"
+    (w * torch.tensor([3.0], device=device)).backward()  # a graph of its own, no retain_graph
+    assert w.grad.tolist() == [5.0]
+
+
+@pytest.mark.claim("autograd.backward.retain-graph-not-accumulation")
+@given(w=float_arrays(shapes(min_side=1, max_side=3)), data=st.data())
+def test_retain_graph_adds_nothing_and_accumulating_needs_no_retain_graph(device, w, data):
+    x = torch.tensor(data.draw(float_arrays(w.shape), label="x"), device=device)
+
+    def notes_graph(weight):  # notes 003's z = w * x + b, summed, b = 1
+        return (weight * x + 1).sum()
+
+    plain, kept = leaf(w, device, torch.float64), leaf(w, device, torch.float64)
+    notes_graph(plain).backward()
+    notes_graph(kept).backward(retain_graph=True)
+    call = f"w = {w.tolist()}, x = {x.tolist()}"
+    assert torch.equal(kept.grad, plain.grad), f"{call}: backward(retain_graph=True) added more"
+    assert torch.equal(plain.grad, x), call
+    notes_graph(plain).backward()  # a second graph, neither call with retain_graph
+    assert torch.equal(plain.grad, 2 * x), f"{call}: two backward calls did not accumulate"
 
 
 @pytest.mark.claim("autograd.zero-grad.none-since-2-0")
@@ -468,6 +572,37 @@ def test_backward_without_gradient_needs_one_element(device, shape):
     ):
         y.backward()
     assert x.grad is None
+
+
+@pytest.mark.claim("autograd.backward.tensor-by-tensor")
+def test_notes_003_q_differentiated_by_a_tensor(device):
+    x = torch.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y = torch.tensor([2.0, 3.0], device=device, requires_grad=True)
+    q = 3 * x**2 - y**2  # two elements: a tensor, not a scalar
+    ones = torch.ones(2, device=device)
+    grad_x, grad_y = torch.autograd.grad(q, (x, y), grad_outputs=ones)
+    assert grad_x.tolist() == [6.0, 12.0], "dQ/dx . [1, 1]"
+    assert grad_y.tolist() == [-4.0, -6.0], "dQ/dy . [1, 1]"
+    jac_x, jac_y = torch.autograd.functional.jacobian(
+        lambda a, b: 3 * a**2 - b**2, (x.detach(), y.detach())
+    )
+    assert jac_x.tolist() == [[6.0, 0.0], [0.0, 12.0]], "dQ/dx"
+    assert jac_y.tolist() == [[-4.0, 0.0], [0.0, -6.0]], "dQ/dy"
+
+
+@pytest.mark.claim("autograd.backward.tensor-by-tensor")
+@pytest.mark.parametrize("dtype", WIDE_FLOATING, ids=dtype_name)
+@given(case=smooth_functions())
+@settings(max_examples=examples(5 / 8))  # one backward pass per element of f(x)
+def test_jacobian_of_a_tensor_by_a_tensor(device, dtype, case):
+    f, x, _ = case
+    jac = torch.autograd.functional.jacobian(f, torch.tensor(x, dtype=dtype, device=device))
+    out_shape = np.shape(f(x))
+    assert jac.shape == out_shape + x.shape, f"f = {f}: jacobian of shape {tuple(jac.shape)}"
+    for index in np.ndindex(out_shape):  # row `index` of J is J^T e_index
+        unit = np.zeros(out_shape)
+        unit[index] = 1.0
+        assert_grad_is_vjp(jac[index], f, x, unit, device)
 
 
 @pytest.mark.claim("autograd.backward.vector-jacobian-product")
@@ -636,8 +771,44 @@ def test_notes_003_set_grad_enabled_table(device):
     m = x**2
     table = {name: t.requires_grad for name, t in zip("xywzm", (x, y, w, z, m), strict=True)}
     assert table == {"x": True, "y": False, "w": False, "z": True, "m": True}
-    # the caveat: grad mode back on, a new tensor is still not "on by default"
-    assert not torch.ones(3, 3, device=device).requires_grad
+
+
+@pytest.mark.claim("autograd.set-grad-enabled.no-mode-default")
+def test_notes_003_m_is_on_because_x_is(device):
+    x = torch.ones(2, 2, device=device, requires_grad=True)
+    try:
+        torch.set_grad_enabled(False)
+        y = x * 2
+        w = torch.ones(3, 3, device=device)
+    finally:
+        torch.set_grad_enabled(True)
+    m = x**2
+    assert m.requires_grad
+    # notes 003: "tensors made after turning it on are all on by default"; they are not
+    assert not torch.ones(3, 3, device=device).requires_grad, "a tensor made with grad mode on"
+    assert not (w**2).requires_grad, "w ** 2, with grad mode on"
+    assert not y.requires_grad, "set_grad_enabled(True) turned y on"
+
+
+NEW_TENSORS = {
+    "torch.ones(2, 3)": lambda device: torch.ones(2, 3, device=device),
+    "torch.zeros(2, 3)": lambda device: torch.zeros(2, 3, device=device),
+    "torch.full((2,), 0.5)": lambda device: torch.full((2,), 0.5, device=device),
+    "torch.empty(3)": lambda device: torch.empty(3, device=device),
+    "torch.eye(2)": lambda device: torch.eye(2, device=device),
+    "torch.arange(3.0)": lambda device: torch.arange(3.0, device=device),
+    "torch.tensor([1.0, 2.0])": lambda device: torch.tensor([1.0, 2.0], device=device),
+}
+
+
+@pytest.mark.claim("autograd.set-grad-enabled.no-mode-default")
+@given(mode=st.booleans(), made=st.sampled_from(sorted(NEW_TENSORS)))
+def test_grad_mode_is_no_default_for_new_tensors(device, mode, made):
+    with torch.set_grad_enabled(mode):
+        tensor = NEW_TENSORS[made](device)
+        result = tensor * 2
+    assert not tensor.requires_grad, f"{made} under set_grad_enabled({mode})"
+    assert not result.requires_grad, f"{made} * 2 under set_grad_enabled({mode})"
 
 
 @pytest.mark.claim("autograd.set-grad-enabled.notes-table")
