@@ -1,0 +1,19 @@
+"""The surviving mutants of `reference/` judged equivalent: no input tells them from the original.
+
+Each entry is a mutant's name, as `mutmut show NAME` takes it, and why it cannot be told apart.
+`tests/harness/mutation_report.py` counts these apart from the survivors that change behaviour,
+and names an entry that a run no longer has as a survivor, so that the list cannot go stale.
+"""
+
+EQUIVALENTS = {
+    "reference.promotion.x__operand__mutmut_7": (
+        'a Python bool\'s kind "number" renamed: the bool is then skipped by result_type, which '
+        "is what it does anyway, since the bool category never outranks a tensor's"
+    ),
+    "reference.promotion.x__operand__mutmut_8": "as x__operand__mutmut_7, spelt NUMBER",
+    "reference.promotion.x__promote_floats__mutmut_10": (
+        "max by name instead of by bits: float16 < float32 < float64 alphabetically too, and the "
+        "one pair where names and bits disagree (bfloat16, float16) is decided before"
+    ),
+    "reference.promotion.x__promote_floats__mutmut_13": "as x__promote_floats__mutmut_10",
+}
