@@ -43,8 +43,10 @@ def promote_types(a: str, b: str) -> str:
     _check_dtype(a, "a")
     _check_dtype(b, "b")
     rank_a, rank_b = CATEGORIES.index(category(a)), CATEGORIES.index(category(b))
-    if rank_a != rank_b:
-        return a if rank_a > rank_b else b
+    if rank_a > rank_b:
+        return a
+    if rank_b > rank_a:
+        return b
     if category(a) == "bool":
         return "bool"
     if category(a) == "integer":
@@ -70,9 +72,9 @@ def result_type(
     if not tensors:
         raise TypeError("at least one of a and b must be a tensor's dtype name, not two numbers")
     dtype = tensors[0] if len(tensors) == 1 else promote_types(*tensors)
-    for kind, number_category in operands:
+    for kind, number_category in operands:  # a bool never outranks a tensor: bool is the lowest
         if kind == "number" and _rank(number_category) > _rank(category(dtype)):
-            default = {"bool": "bool", "integer": DEFAULT_INTEGER, "floating": default_float}
+            default = {"integer": DEFAULT_INTEGER, "floating": default_float}
             dtype = promote_types(dtype, default[number_category])
     return dtype
 
