@@ -15,6 +15,9 @@ Losses return a Python float. The formulas:
   probabilities of the logits' shape, loss `-sum_c p_c log_softmax(logits)_c`; the mean over the
   batch (and the extra dims `d1, ...`).
 - `mse_loss(a, b) = mean((a - b)^2)` over all elements.
+- `default_init_bound(weight_shape) = 1 / sqrt(fan_in)`, `fan_in` the product of the weight's
+  sizes after its first (`in_features`; `in_channels / groups * kh * kw`): the bound of the
+  uniform distribution `nn.Linear` and `nn.Conv2d` draw their initial weight and bias from.
 
 Arrays are anything `np.asarray` takes (lists, NumPy arrays and scalars), numbers Python or
 NumPy ones. Bad arguments raise `ValueError` or `TypeError` naming the argument and the rule.
@@ -26,11 +29,12 @@ import math
 
 import numpy as np
 
-from reference.arguments import as_float, as_real_array
+from reference.arguments import as_float, as_int_tuple, as_real_array
 from reference.shapes import normalize_dim
 
 __all__ = [
     "cross_entropy",
+    "default_init_bound",
     "linear",
     "log_softmax",
     "mse_loss",
@@ -191,3 +195,16 @@ def _cast(values: np.ndarray, *inputs: np.ndarray) -> np.ndarray:
     floats = [array.dtype for array in inputs if array.dtype.kind == "f"]
     dtype = np.result_type(*floats) if floats else np.float64
     return np.asarray(values, dtype=dtype)
+
+
+def default_init_bound(weight_shape) -> float:
+    """`1 / sqrt(fan_in)` for a weight of `weight_shape` (`[out, in, *kernel]`, at least 2 dims),
+    where `fan_in` is the product of every size after the first: the inputs each output sums
+    over. 0.0 where `fan_in` is 0 (an empty weight has no inputs to scale by)."""
+    sizes = as_int_tuple(weight_shape, "weight_shape", minimum=0)
+    if len(sizes) < 2:
+        raise ValueError(
+            f"weight_shape must have at least 2 dims ([out, in, *kernel]), not {len(sizes)}"
+        )
+    fan_in = math.prod(sizes[1:])
+    return 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Dataset, TensorDataset, get_worker_info
 
 from reference.data import batch_bounds, num_batches
 from tests.harness.profiles import examples
@@ -195,6 +197,47 @@ def test_two_workers_yield_the_batches_of_the_main_process():
         assert [epoch(workers) for _ in range(epochs)] == expected, (
             f"DataLoader(<10 samples>, {options}, num_workers=2), {epochs} epoch(s)"
         )
+
+
+def unexpected_keyword(name: str) -> str:
+    return f"^{re.escape(f'DataLoader.__init__() got an unexpected keyword argument {name!r}')}$"
+
+
+@pytest.mark.claim("data.loader.num-works-is-a-typo")
+def test_num_works_and_bathsize_are_not_dataloader_arguments():
+    dataset = TensorDataset(torch.arange(6))
+    with pytest.raises(TypeError, match=unexpected_keyword("num_works")):
+        DataLoader(dataset, num_works=2)
+    with pytest.raises(TypeError, match=unexpected_keyword("bathsize")):
+        DataLoader(dataset, bathsize=2)
+    loader = DataLoader(dataset, batch_size=2, num_workers=2, generator=torch.Generator())
+    assert (loader.batch_size, loader.num_workers) == (2, 2)
+    assert DataLoader(dataset).num_workers == 0, "num_workers does not default to 0"
+    with pytest.raises(ValueError, match=r"^num_workers option should be non-negative; use"):
+        DataLoader(dataset, num_workers=-1)
+
+
+class WorkerIds(Dataset):
+    """Sample i is the id of the worker process that built it (-1 in the main process) and the
+    number of workers that process says there are (0 in the main process)."""
+
+    def __len__(self) -> int:
+        return 6
+
+    def __getitem__(self, index: int) -> tuple[int, int]:
+        info = get_worker_info()
+        return (-1, 0) if info is None else (info.id, info.num_workers)
+
+
+@pytest.mark.claim("data.loader.num-works-is-a-typo")
+def test_num_workers_is_a_count_of_processes():
+    main = DataLoader(WorkerIds(), batch_size=1, generator=torch.Generator())
+    assert {(ids.item(), counts.item()) for ids, counts in main} == {(-1, 0)}
+    two = DataLoader(
+        WorkerIds(), batch_size=1, num_workers=2, timeout=60, generator=torch.Generator()
+    )
+    seen = {(ids.item(), counts.item()) for ids, counts in two}
+    assert seen == {(0, 2), (1, 2)}, f"num_workers=2 built its batches in {seen}"
 
 
 # WrappedDataLoader ---------------------------------------------------------------------------

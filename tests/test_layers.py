@@ -3,13 +3,16 @@ train and eval mode, and the shapes of Embedding, LSTM and Flatten."""
 
 from __future__ import annotations
 
+import inspect
+import math
 import re
+import warnings
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 from torch import nn
@@ -21,7 +24,7 @@ from reference.conv import (
     max_pool2d,
     pool_output_size,
 )
-from reference.nn import linear
+from reference.nn import default_init_bound, linear
 from tests.harness.assertions import assert_close, describe
 from tests.harness.profiles import examples
 from tests.harness.strategies import shapes
@@ -33,6 +36,39 @@ from tests.harness.versions import torch_version
 def values(shape) -> st.SearchStrategy[np.ndarray]:
     """float64 arrays of `shape` whose elements float32 holds exactly, in [-1, 1]."""
     return npst.arrays(np.float64, shape, elements=st.floats(-1, 1, width=32))
+
+
+SEEDS = st.integers(0, 2**32 - 1)
+
+
+def assert_within(values: torch.Tensor, bound: float, call: str) -> None:
+    """No element of `values` is larger in size than `bound` rounded to their dtype (the largest
+    value a draw from U(-bound, bound) can round to)."""
+    __tracebackhide__ = True
+    largest = values.detach().abs().max().item() if values.numel() else 0.0
+    limit = torch.tensor(bound, dtype=values.dtype).item()
+    assert largest <= limit, f"{call}: a value of size {largest} beyond the bound {bound}"
+
+
+def assert_fills_the_interval(values: torch.Tensor, bound: float, call: str) -> None:
+    """`values`, n independent draws of U(-bound, bound), reach both ends of the interval and
+    spread evenly over it. The largest of n draws stays below (1 - m) * bound with probability
+    (1 - m / 2) ** n < exp(-m * n / 2), which is 1e-12 for m = 2 ln(1e12) / n (the smallest
+    alike); each tenth of the interval holds n / 10 draws, give or take 6 standard deviations
+    (sqrt(n * 0.1 * 0.9) each)."""
+    __tracebackhide__ = True
+    flat = values.detach().double().cpu().flatten()
+    n = flat.numel()
+    margin = 2 * math.log(1e12) / n
+    assert margin < 0.05, f"{n} draws are too few to show that the bound is tight"
+    top, bottom = flat.max().item(), flat.min().item()
+    assert top >= (1 - margin) * bound, f"{call}: the largest of {n} values is {top}, not ~{bound}"
+    assert bottom <= -(1 - margin) * bound, f"{call}: the smallest of {n} is {bottom}, not ~-bound"
+    counts = torch.histc(flat, bins=10, min=-bound, max=bound).tolist()
+    sigma = math.sqrt(n * 0.1 * 0.9)
+    assert all(abs(count - n / 10) < 6 * sigma for count in counts), (
+        f"{call}: tenths of [-{bound}, {bound}] hold {counts} of {n} values, not ~{n / 10} each"
+    )
 
 
 # Linear ---------------------------------------------------------------------------------------
@@ -78,6 +114,153 @@ def test_linear_keeps_every_leading_dim(device, lead, in_features):
     assert tuple(got) == (*lead, 7), f"nn.Linear({in_features}, 7) on shape {(*lead, in_features)}"
     assert tuple(layer.weight.shape) == (7, in_features)
     assert tuple(layer.bias.shape) == (7,)
+
+
+@pytest.mark.claim("layers.linear.default-init")
+@given(in_features=st.integers(0, 300), out_features=st.integers(1, 300), seed=SEEDS)
+@example(in_features=4, out_features=3, seed=0)  # notes 004's fc: bound 1 / sqrt(4) = 0.5
+def test_linear_init_stays_within_one_over_the_root_of_in_features(
+    device, in_features, out_features, seed
+):
+    with seeded(seed, device), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Initializing zero-element tensors is a no-op")
+        layer = nn.Linear(in_features, out_features, device=device)
+    bound = default_init_bound(layer.weight.shape)
+    assert bound == (1 / math.sqrt(in_features) if in_features else 0.0)
+    call = f"nn.Linear({in_features}, {out_features}) seeded {seed}"
+    assert_within(layer.weight, bound, f"{call}, weight")
+    assert_within(layer.bias, bound, f"{call}, bias")
+
+
+@pytest.mark.claim("layers.linear.default-init")
+def test_the_notes_linear_is_random_and_a_seed_replays_it(device):
+    with seeded(0, device):
+        fc = nn.Linear(in_features=4, out_features=3, device=device)
+    with seeded(0, device):
+        again = nn.Linear(in_features=4, out_features=3, device=device)
+    with seeded(1, device):
+        other = nn.Linear(in_features=4, out_features=3, device=device)
+    assert isinstance(fc.weight, nn.Parameter)
+    assert fc.weight.requires_grad
+    assert torch.equal(fc.weight, again.weight), "seed 0 twice drew two weights"
+    assert torch.equal(fc.bias, again.bias), "seed 0 twice drew two biases"
+    assert not torch.equal(fc.weight, other.weight), "seeds 0 and 1 drew the same weight"
+    assert not torch.equal(fc.bias, other.bias), "seeds 0 and 1 drew the same bias"
+    assert fc.weight.unique().numel() == 12, "the 12 weights are not 12 draws"
+    assert_within(fc.weight, 0.5, "nn.Linear(in_features=4, out_features=3).weight")
+    assert_within(fc.bias, 0.5, "nn.Linear(in_features=4, out_features=3).bias")
+
+
+@pytest.mark.claim("layers.linear.default-init")
+@settings(max_examples=examples(1 / 4))  # 133 120 draws per example
+@given(seed=SEEDS)
+@example(seed=0)
+def test_linear_init_fills_the_whole_interval(device, seed):
+    with seeded(seed, device):
+        layer = nn.Linear(64, 2048, device=device)
+    call = f"nn.Linear(64, 2048) seeded {seed}"
+    bound = default_init_bound(layer.weight.shape)
+    assert bound == 1 / 8
+    assert_within(layer.weight, bound, f"{call}, weight")
+    assert_fills_the_interval(layer.weight, bound, f"{call}, weight")
+    assert_fills_the_interval(layer.bias, bound, f"{call}, bias")
+
+
+@pytest.mark.claim("layers.linear.default-init")
+def test_linear_without_inputs_has_an_empty_weight_and_a_zero_bias():
+    with seeded(0), pytest.warns(UserWarning, match="Initializing zero-element tensors"):
+        layer = nn.Linear(0, 3)
+    assert tuple(layer.weight.shape) == (3, 0)
+    assert torch.equal(layer.bias, torch.zeros(3)), f"nn.Linear(0, 3).bias is {layer.bias}"
+
+
+# Convolution: defaults ------------------------------------------------------------------------
+
+CONV2D_PARAMETERS = {
+    "in_channels": inspect.Parameter.empty,
+    "out_channels": inspect.Parameter.empty,
+    "kernel_size": inspect.Parameter.empty,
+    "stride": 1,
+    "padding": 0,
+    "dilation": 1,
+    "groups": 1,
+    "bias": True,
+    "padding_mode": "zeros",
+}
+
+
+@pytest.mark.claim("layers.conv.defaults")
+def test_conv2d_from_three_arguments_has_stride_1_padding_0(device):
+    parameters = list(inspect.signature(nn.Conv2d).parameters.values())
+    got = {parameter.name: parameter.default for parameter in parameters[:9]}
+    assert got == CONV2D_PARAMETERS, "nn.Conv2d's leading parameters and their defaults"
+    assert [parameter.name for parameter in parameters[9:]] == ["device", "dtype"]
+    with seeded(0, device):
+        conv1 = nn.Conv2d(1, 6, kernel_size=5, device=device)  # notes 004
+    stored = {name: getattr(conv1, name) for name in ("stride", "padding", "dilation", "groups")}
+    assert stored == {"stride": (1, 1), "padding": (0, 0), "dilation": (1, 1), "groups": 1}
+    assert conv1.padding_mode == "zeros"
+    assert conv1.bias is not None
+    assert tuple(conv1.bias.shape) == (6,)
+    assert tuple(conv1(torch.zeros(2, 1, 28, 28, device=device)).shape) == (2, 6, 24, 24)
+    # The fourth and fifth positional arguments: stride 2, padding 1.
+    with seeded(0, device):
+        strided = nn.Conv2d(1, 6, 5, 2, 1, device=device)
+    assert (strided.stride, strided.padding) == ((2, 2), (1, 1))
+    got = tuple(strided(torch.zeros(2, 1, 28, 28, device=device)).shape)
+    assert got == (2, 6, 13, 13) == (2, 6, *(conv_output_size(28, 5, 2, 1),) * 2)
+
+
+@st.composite
+def default_conv_problems(draw):
+    """Channels (in, out), a kernel, and an input of 2 samples with a size the kernel fits."""
+    channels = draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))
+    kernel = draw(st.tuples(st.integers(1, 4), st.integers(1, 4)))
+    sizes = [k + draw(st.integers(0, 4)) for k in kernel]
+    return channels, kernel, draw(values((2, channels[0], *sizes)))
+
+
+@pytest.mark.claim("layers.conv.defaults")
+@pytest.mark.devices("cpu", "cuda")
+@settings(max_examples=examples(1 / 2))  # three layers and a naive convolution per example
+@given(problem=default_conv_problems())
+@example(problem=((1, 6), (5, 5), np.linspace(-1, 1, 2 * 28 * 28).reshape(2, 1, 28, 28)))
+def test_conv2d_defaults_compute_what_the_explicit_defaults_compute(device, problem):
+    (in_channels, out_channels), kernel, x = problem
+    shape = x.shape
+    with seeded(0, device):
+        short = nn.Conv2d(in_channels, out_channels, kernel, dtype=torch.float64, device=device)
+        by_keyword = nn.Conv2d(
+            in_channels,
+            out_channels,
+            kernel,
+            stride=1,
+            padding=0,
+            dilation=1,
+            groups=1,
+            bias=True,
+            padding_mode="zeros",
+            dtype=torch.float64,
+            device=device,
+        )
+        by_position = nn.Conv2d(
+            in_channels, out_channels, kernel, 1, 0, 1, 1, True, "zeros", torch.device(device),
+            torch.float64,
+        )  # fmt: skip
+    by_keyword.load_state_dict(short.state_dict())
+    by_position.load_state_dict(short.state_dict())
+    xt = torch.from_numpy(x).to(device)
+    got = short(xt)
+    call = f"nn.Conv2d({in_channels}, {out_channels}, {kernel})({describe(x)})"
+    assert torch.equal(got, by_keyword(xt)), f"{call} differs from the explicit defaults"
+    assert torch.equal(got, by_position(xt)), f"{call} differs from the positional defaults"
+    assert torch.equal(got, F.conv2d(xt, short.weight, short.bias)), f"{call} vs F.conv2d"
+    sizes = tuple(conv_output_size(n, k) for n, k in zip(shape[2:], kernel, strict=True))
+    assert sizes == (shape[2] - kernel[0] + 1, shape[3] - kernel[1] + 1)
+    assert tuple(got.shape) == (2, out_channels, *sizes), call
+    weight = short.weight.detach().cpu().numpy()
+    bias = short.bias.detach().cpu().numpy()
+    assert_close(got, conv2d(x, weight, bias), call, SUMMED, inputs={"weight": weight})
 
 
 # Convolution: sizes ---------------------------------------------------------------------------
@@ -274,6 +457,43 @@ def test_channels_not_divisible_by_groups_are_refused(device):
         nn.Conv2d(4, 3, 3, groups=2, device=device)
     with pytest.raises(ValueError, match="groups"):
         conv2d(np.zeros((1, 3, 4, 4)), np.zeros((4, 1, 3, 3)), groups=2)
+
+
+@pytest.mark.claim("layers.conv.default-init")
+@given(
+    groups=st.integers(1, 4),
+    per_group=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    kernel=st.tuples(st.integers(1, 7), st.integers(1, 7)),
+    seed=SEEDS,
+)
+@example(groups=1, per_group=(1, 6), kernel=(5, 5), seed=0)  # notes 004's conv1: bound 0.2
+@example(groups=1, per_group=(6, 12), kernel=(5, 5), seed=0)  # conv2: 1 / sqrt(150)
+def test_conv_init_stays_within_one_over_the_root_of_the_fan_in(
+    device, groups, per_group, kernel, seed
+):
+    in_channels, out_channels = per_group[0] * groups, per_group[1] * groups
+    with seeded(seed, device):
+        layer = nn.Conv2d(in_channels, out_channels, kernel, groups=groups, device=device)
+    bound = default_init_bound(layer.weight.shape)
+    assert bound == 1 / math.sqrt(in_channels // groups * kernel[0] * kernel[1])
+    call = f"nn.Conv2d({in_channels}, {out_channels}, {kernel}, groups={groups}) seeded {seed}"
+    assert_within(layer.weight, bound, f"{call}, weight")
+    assert_within(layer.bias, bound, f"{call}, bias")
+
+
+@pytest.mark.claim("layers.conv.default-init")
+@settings(max_examples=examples(1 / 4))  # 34 816 draws per example, twice
+@given(seed=SEEDS)
+@example(seed=0)
+def test_conv_init_fills_the_whole_interval_and_groups_widen_it(device, seed):
+    for groups, bound in ((1, 1 / 4), (4, 1 / 2)):  # fan_in 4 * 2 * 2 = 16, or 1 * 2 * 2 = 4
+        with seeded(seed, device):
+            layer = nn.Conv2d(4, 2048, 2, groups=groups, device=device)
+        call = f"nn.Conv2d(4, 2048, 2, groups={groups}) seeded {seed}"
+        assert default_init_bound(layer.weight.shape) == bound
+        assert_within(layer.weight, bound, f"{call}, weight")
+        assert_fills_the_interval(layer.weight, bound, f"{call}, weight")
+        assert_fills_the_interval(layer.bias, bound, f"{call}, bias")
 
 
 @st.composite

@@ -15,6 +15,7 @@ from hypothesis.extra import numpy as npst
 
 from reference.nn import (
     cross_entropy,
+    default_init_bound,
     linear,
     log_softmax,
     mse_loss,
@@ -258,5 +259,54 @@ def test_cross_entropy_takes_numpy_class_indices(convert):
     ],
 )
 def test_numpy_values_that_are_wrong_are_refused_by_name(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# default_init_bound ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("weight_shape", "bound"),
+    [
+        ((3, 4), 0.5),  # notes 004's Linear(4, 3): 1 / sqrt(4)
+        ((120, 192), 1 / math.sqrt(192)),  # notes 004's fc1
+        ((6, 1, 5, 5), 0.2),  # notes 004's conv1: 1 / sqrt(1 * 5 * 5)
+        ((12, 2, 3, 5), 1 / math.sqrt(30)),  # Conv2d(6, 12, (3, 5), groups=3)
+        ([2048, 64], 0.125),
+        (np.array([7, 1]), 1.0),
+        ((5, 0), 0.0),  # no inputs: Linear(0, 5)'s zero bias
+        ((0, 9), 1 / 3),  # no outputs, nine inputs each
+    ],
+)
+def test_default_init_bound_is_one_over_the_root_of_the_fan_in(weight_shape, bound):
+    assert default_init_bound(weight_shape) == bound
+
+
+@given(shape=shapes(min_dims=2, max_dims=5, min_side=1, max_side=6))
+def test_default_init_bound_squared_is_one_over_the_product_of_the_inputs(shape):
+    bound = default_init_bound(shape)
+    assert math.isclose(bound**2 * math.prod(shape[1:]), 1.0, rel_tol=1e-12)
+    assert default_init_bound((1, *shape[1:])) == bound, "the outputs do not count"
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: default_init_bound((4,)), ValueError, r"^weight_shape must have at least 2 dims"),
+        (
+            lambda: default_init_bound((3, -1)),
+            ValueError,
+            r"^weight_shape must hold non-negative ints, got -1 at index 1$",
+        ),
+        (
+            lambda: default_init_bound((3, 4.0)),
+            TypeError,
+            r"^weight_shape must hold ints, not float \(4\.0\) at index 1$",
+        ),
+        (lambda: default_init_bound(4), TypeError, r"^weight_shape must be a sequence of ints"),
+    ],
+)
+def test_default_init_bound_refuses_what_is_not_a_weight_shape(call, error, message):
     with pytest.raises(error, match=message):
         call()
