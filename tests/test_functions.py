@@ -287,6 +287,19 @@ def test_relu_derivative_is_a_step_with_zero_at_zero(device, dtype, data):
     assert grad.double().cpu().tolist() == (array > 0).astype(np.float64).tolist(), describe(tensor)
 
 
+@pytest.mark.claim("functions.activations.derivatives")
+@pytest.mark.parametrize("dtype", WIDE_FLOATING, ids=dtype_name)
+def test_relu_is_not_differentiable_at_zero_and_still_passes_the_error_back(device, dtype):
+    h = torch.tensor(2.0**-10, dtype=dtype, device=device)
+    zero = torch.zeros((), dtype=dtype, device=device)
+    # the notes' "must be differentiable": at 0 relu's one-sided slopes differ
+    right = (torch.relu(zero + h) - torch.relu(zero)) / h
+    left = (torch.relu(zero) - torch.relu(zero - h)) / h
+    assert (left.item(), right.item()) == (0.0, 1.0), "relu's slopes on either side of 0"
+    points = torch.tensor([-1.0, 0.0, 2.0], dtype=dtype, device=device)
+    assert grad_of(torch.relu, points).tolist() == [0.0, 0.0, 1.0], "relu' at -1, 0, 2"
+
+
 # F.sigmoid and F.tanh ------------------------------------------------------------------------
 
 

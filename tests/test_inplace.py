@@ -88,9 +88,8 @@ def test_underscore_ops_write_the_out_of_place_result_into_self(dtype, shape, op
     expected = out_of_place(t.clone(), x)
     pointer, before = t.data_ptr(), describe(t)
 
-    returned = in_place(t, x)
+    in_place(t, x)
 
-    assert returned is t, f"{op} returned another object; t was {before}"
     assert t.data_ptr() == pointer, f"{op} moved t's memory; t was {before}"
     assert (t.dtype, t.shape) == (expected.dtype, expected.shape), f"{op} on {before}"
     assert torch.equal(t, expected), (
@@ -102,13 +101,50 @@ def test_underscore_ops_write_the_out_of_place_result_into_self(dtype, shape, op
 @pytest.mark.claim("inplace.underscore.writes-into-self")
 def test_notes_003_int_tensor_add_stays_int32(device):
     a = torch.IntTensor([2]).to(device)
-    returned = a.add_(torch.IntTensor([3]).to(device))
-    assert returned is a
+    pointer = a.data_ptr()
+    a.add_(torch.IntTensor([3]).to(device))
     assert a.dtype == torch.int32
     assert a.tolist() == [5]
+    assert a.data_ptr() == pointer
 
 
-@pytest.mark.claim("inplace.underscore.writes-into-self")
+@pytest.mark.claim("inplace.underscore.returns-self")
+def test_notes_003_add_underscore_returns_the_tensor_itself(device):
+    a = torch.IntTensor([2]).to(device)
+    b = torch.IntTensor([3]).to(device)
+    returned = a.add_(b)
+    # notes 003: "instead of returning a tensor variable"; it returns one, a itself
+    assert returned is not None, "a.add_(b) returned None"
+    assert returned is a, "a.add_(b) returned another object"
+    assert returned.tolist() == [5]
+    assert returned.dtype == torch.int32
+    assert a.add(b) is not a  # out of place: a new tensor, the contrast the notes draw
+
+
+@pytest.mark.claim("inplace.underscore.returns-self")
+@given(
+    dtype=numpy_dtypes(REAL_ARITHMETIC_DTYPES),
+    shape=NON_EMPTY,
+    op=st.sampled_from(sorted(IN_PLACE_OPS)),
+    data=st.data(),
+)
+def test_underscore_ops_return_self_and_no_new_tensor(dtype, shape, op, data, device):
+    in_place, out_of_place = IN_PLACE_OPS[op]
+    t = data.draw(tensors(device=device, dtype=dtype, shape=shape), label="t")
+    x = data.draw(tensors(device=device, dtype=dtype, shape=shape), label="x")
+    before = describe(t)
+    fresh = out_of_place(t, x)
+    assert fresh is not t, f"the out-of-place {op} returned t"
+    assert fresh.data_ptr() != t.data_ptr(), f"the out-of-place {op} wrote into t's memory"
+
+    alias = in_place(t, x)
+
+    assert alias is t, f"{op} on t = {before} returned {alias!r}, not t"
+    alias.fill_(1)  # a write through the returned name is a write into t
+    assert torch.equal(t, torch.ones_like(t)), f"y = {op}; y.fill_(1) left t = {describe(t)}"
+
+
+@pytest.mark.claim("inplace.underscore.returns-self")
 @given(
     t=tensors(dtype=numpy_dtypes(REAL_ARITHMETIC_DTYPES), shape=NON_EMPTY),
     first=STEPS,

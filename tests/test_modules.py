@@ -561,7 +561,7 @@ def test_modules_in_a_plain_container_are_not_registered(device, container):
 @pytest.mark.claim("modules.repr.shows-structure")
 def test_notes_004_and_003_networks_print_their_layers():
     with seeded():
-        network, net1, net2, lenet = Network(), Net1(), Net2(), LeNet()
+        network, net2, lenet = Network(), Net2(), LeNet()
     assert repr(network).splitlines() == [
         "Network(",
         f"  (conv1): {conv_line(1, 6, 5)}",
@@ -571,19 +571,6 @@ def test_notes_004_and_003_networks_print_their_layers():
         f"  (out): {linear_line(60, 10)}",
         ")",
     ]
-    repeated = [f"    (0-1): 2 x {linear_line(10, 10)}"]  # torch 2.0 folds equal neighbours
-    one_by_one = [f"    (0): {linear_line(10, 10)}", f"    (1): {linear_line(10, 10)}"]
-    assert repr(net1).splitlines() == [
-        "Net1(",
-        "  (linears): ModuleList(",
-        *(repeated if torch_version() >= (2, 0) else one_by_one),
-        "  )",
-        ")",
-    ]
-    assert repr(nn.Sequential(nn.ReLU(), nn.ReLU())).splitlines()[1:3] == [
-        "  (0): ReLU()",
-        "  (1): ReLU()",
-    ], "Sequential folds repeated layers too"
     assert repr(net2).splitlines() == [
         "Net2(",
         "  (block): Sequential(",
@@ -645,6 +632,55 @@ def test_a_layer_prints_its_constructor_settings(device, c_in, c_out, kernel, st
 def test_notes_004_first_network_misspells_the_conv_keywords():
     with pytest.raises(TypeError, match="unexpected keyword argument 'in_channel'"):
         nn.Conv2d(in_channel=1, out_channel=6, kernel_size=5)
+
+
+@pytest.mark.claim("modules.repr.modulelist-folds-repeats")
+def test_notes_003_net1_prints_its_two_linears_as_one_line():
+    with seeded():
+        net1 = Net1()
+    repeated = [f"    (0-1): 2 x {linear_line(10, 10)}"]  # torch 2.0 folds equal neighbours
+    one_by_one = [f"    (0): {linear_line(10, 10)}", f"    (1): {linear_line(10, 10)}"]
+    assert repr(net1).splitlines() == [
+        "Net1(",
+        "  (linears): ModuleList(",
+        *(repeated if torch_version() >= (2, 0) else one_by_one),
+        "  )",
+        ")",
+    ]
+    assert [name for name, _ in net1.named_parameters()] == [
+        f"linears.{i}.{kind}" for i in (0, 1) for kind in ("weight", "bias")
+    ], "the folded elements are still registered one by one"
+    assert repr(nn.Sequential(nn.ReLU(), nn.ReLU())).splitlines()[1:3] == [
+        "  (0): ReLU()",
+        "  (1): ReLU()",
+    ], "Sequential folds repeated layers too"
+
+
+def folded_lines(reprs: list[str]) -> list[str]:
+    """A ModuleList's inner lines since torch 2.0: each run of equal reprs on one line."""
+    lines, start = [], 0
+    while start < len(reprs):
+        end = start
+        while end + 1 < len(reprs) and reprs[end + 1] == reprs[start]:
+            end += 1
+        count = end - start + 1
+        label = f"({start}): " if count == 1 else f"({start}-{end}): {count} x "
+        lines.append(f"  {label}{reprs[start]}")
+        start = end + 1
+    return lines
+
+
+@pytest.mark.claim("modules.repr.modulelist-folds-repeats")
+@given(widths=st.lists(st.sampled_from([0, 2, 3]), min_size=1, max_size=6))
+def test_a_modulelist_folds_each_run_of_equal_modules(device, widths):
+    # 0 stands for a ReLU, n for a Linear(n, n): equal widths give equal reprs
+    with seeded():
+        modules = [nn.ReLU() if n == 0 else nn.Linear(n, n, device=device) for n in widths]
+    reprs = [repr(module) for module in modules]
+    one_each = [f"  ({i}): {text}" for i, text in enumerate(reprs)]
+    expected = folded_lines(reprs) if torch_version() >= (2, 0) else one_each
+    assert repr(nn.ModuleList(modules)).splitlines() == ["ModuleList(", *expected, ")"], widths
+    assert repr(nn.Sequential(*modules)).splitlines() == ["Sequential(", *one_each, ")"], widths
 
 
 @pytest.mark.claim("modules.repr.override")
@@ -848,3 +884,61 @@ def test_a_replaced_weight_and_bias_give_the_reference_linear(
         f"Linear({n_in}, {n_out}, bias={bias}) with weight {weight.tolist()}, "
         f"bias {None if b is None else b.tolist()} on {x.tolist()}"
     )
+
+
+@pytest.mark.claim("modules.parameter.adds-no-bias")
+def test_notes_004_the_difference_is_the_layers_bias(device):
+    weight = torch.tensor(NOTES_004_WEIGHT, dtype=torch.float32, device=device)
+    x = torch.tensor(NOTES_004_INPUT, dtype=torch.float32, device=device)
+    wrapped = nn.Parameter(weight)
+    # notes 004: "because the Parameter adds a bias to the matrix"; it adds nothing
+    assert torch.equal(wrapped, weight), "Parameter(weight) changed its values"
+    assert wrapped.data_ptr() == weight.data_ptr(), "Parameter(weight) copied its tensor"
+    assert wrapped.matmul(x).tolist() == [30.0, 40.0, 50.0], "Parameter(weight).matmul(x)"
+    assert functional.linear(x, wrapped).tolist() == [30.0, 40.0, 50.0], "F.linear(x, Parameter)"
+
+    with seeded():
+        fc = nn.Linear(in_features=4, out_features=3)
+    fc = fc.to(device)
+    bias, before = fc.bias, fc.bias.detach().clone()
+    fc.weight = wrapped
+    assert fc.bias is bias, "assigning fc.weight replaced fc.bias"
+    assert torch.equal(fc.bias, before), "assigning fc.weight changed fc.bias"
+    assert [name for name, _ in fc.named_parameters()] == ["weight", "bias"]
+    assert torch.equal(fc(x), functional.linear(x, wrapped, bias)), "fc(x) is not W x + fc.bias"
+    assert fc(x).tolist() != [30.0, 40.0, 50.0], "Linear(4, 3) added no bias"
+    with torch.no_grad():
+        fc.bias.zero_()
+    assert fc(x).tolist() == [30.0, 40.0, 50.0], "a Parameter weight and a zero bias"
+
+
+@pytest.mark.claim("modules.parameter.adds-no-bias")
+@given(
+    data=st.data(),
+    n_in=st.integers(1, 5),
+    n_out=st.integers(1, 5),
+    batch=st.integers(1, 4),
+)
+def test_wrapping_in_a_parameter_changes_no_value(device, data, n_in, n_out, batch):
+    def integers(shape):
+        return data.draw(npst.arrays(np.float32, shape, elements=SMALL.map(float)))
+
+    weight, x = integers((n_out, n_in)), integers((batch, n_in))
+    plain = torch.tensor(weight, device=device)
+    wrapped = nn.Parameter(plain)
+    inputs = torch.tensor(x, device=device)
+    call = f"weight {weight.tolist()} on {x.tolist()}"
+    # Small integers: every product and sum is exact in float32, TF32 or not.
+    expected = np.asarray(linear(x.astype(np.float64), weight.astype(np.float64))).tolist()
+    assert functional.linear(inputs, wrapped).tolist() == expected, f"F.linear, Parameter {call}"
+    assert functional.linear(inputs, plain).tolist() == expected, f"F.linear, tensor {call}"
+
+    with seeded():
+        fc = nn.Linear(n_in, n_out)
+    fc = fc.to(device)
+    before = fc.bias.detach().clone()
+    fc.weight = wrapped
+    assert torch.equal(fc.bias, before), f"assigning fc.weight changed fc.bias, {call}"
+    with torch.no_grad():
+        fc.bias.zero_()
+    assert fc(inputs).tolist() == expected, f"Linear({n_in}, {n_out}), bias zeroed, {call}"

@@ -102,6 +102,56 @@ def test_a_dim_named_twice_or_out_of_range_is_refused(device):
         tensor.sum(dim=2)
 
 
+# Shape messages of a (3, 4) tensor minus a (3,) one: CPU and CUDA name the sizes, meta the
+# dimension it tried to broadcast.
+BROADCAST_REFUSED = r"must match the size|Attempting to broadcast a dimension"
+NOTES_004_T = [[1, 0, 0, 2], [0, 3, 3, 0], [4, 0, 0, 5]]
+
+
+@pytest.mark.claim("reductions.dim.not-kept-as-size-one")
+def test_notes_004_results_are_4_and_3_not_1x4_and_3x1(device):
+    rows = torch.tensor([[1.0] * 4, [2.0] * 4, [3.0] * 4], device=device)
+    t = torch.tensor(NOTES_004_T, device=device)
+    # notes 004: "so the result is a 1*4 tensor"; "it ends up 3*1"
+    assert tuple(rows.sum(dim=0).shape) == (4,), "t.sum(dim=0) of a 3x4 tensor"
+    values, indices = t.max(dim=1)
+    assert tuple(values.shape) == tuple(indices.shape) == (3,), "t.max(dim=1) of a 3x4 tensor"
+    assert tuple(t.argmax(dim=1).shape) == (3,)
+    assert tuple(rows.sum(dim=0, keepdim=True).shape) == (1, 4)
+    assert tuple(t.max(dim=1, keepdim=True).values.shape) == (3, 1)
+    with pytest.raises(RuntimeError, match=BROADCAST_REFUSED):
+        t - values
+    assert tuple((t - t.max(dim=1, keepdim=True).values).shape) == (3, 4)
+
+
+@pytest.mark.claim("reductions.dim.not-kept-as-size-one")
+@pytest.mark.devices("cpu", "cuda")
+def test_notes_004_square_a_result_without_keepdim_broadcasts_as_a_row(device):
+    square = torch.tensor([[0, 1, 0], [2, 0, 2], [0, 3, 0]], device=device)
+    row_max = square.max(dim=1).values
+    assert row_max.tolist() == [1, 2, 3]
+    # a (3,) result lines up with the last dim: column j loses row j's maximum
+    assert (square - row_max).tolist() == [[-1, -1, -3], [1, -2, -1], [-1, 1, -3]]
+    kept = square.max(dim=1, keepdim=True).values
+    assert (square - kept).tolist() == [[-1, 0, -1], [0, -2, 0], [-3, 0, -3]]
+
+
+@pytest.mark.claim("reductions.dim.not-kept-as-size-one")
+@given(shape=shapes(min_dims=1, min_side=1), data=st.data())
+def test_a_reduced_dim_is_not_kept_as_size_one(device, shape, data):
+    tensor = torch.zeros(shape, device=device)
+    for name in REDUCTIONS:
+        dim = data.draw(dims(len(shape)), label=name)
+        got = tuple(getattr(tensor, name)(dim=dim).shape)
+        kept = tuple(getattr(tensor, name)(dim=dim, keepdim=True).shape)
+        call = f"torch.zeros({shape}).{name}(dim={dim})"
+        assert len(got) == len(shape) - 1, f"{call} has shape {got}"
+        assert len(kept) == len(shape), f"{call[:-1]}, keepdim=True) has shape {kept}"
+        assert kept[dim] == 1, f"{call[:-1]}, keepdim=True) has shape {kept}"
+        axis = dim % len(shape)
+        assert got == kept[:axis] + kept[axis + 1 :], f"{call}: {got}, keepdim=True: {kept}"
+
+
 # Dtypes --------------------------------------------------------------------------------------
 
 
