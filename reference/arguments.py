@@ -58,14 +58,20 @@ def _described(value: object) -> str:
     return f"{type_name(value)} ({_short.repr(shown)})"
 
 
-def _int_rule(minimum: int | None, *, plural: bool = False) -> str:
+def _int_rule(minimum: int, *, plural: bool = False) -> str:
     """`a positive int`, or `positive ints`: the rule a minimum sets."""
-    if minimum is None:
-        return "ints" if plural else "an int"
     if minimum in (0, 1):
         kind = "non-negative" if minimum == 0 else "positive"
         return f"{kind} ints" if plural else f"a {kind} int"
     return f"ints of at least {minimum}" if plural else f"an int of at least {minimum}"
+
+
+def _holds_ints(array: np.ndarray) -> bool:
+    return np.issubdtype(array.dtype, np.integer)  # NumPy's bool is not one of its integers
+
+
+def _holds_reals(array: np.ndarray) -> bool:
+    return _holds_ints(array) or np.issubdtype(array.dtype, np.floating)
 
 
 def is_int(value: object) -> bool:
@@ -74,7 +80,7 @@ def is_int(value: object) -> bool:
         return False
     if isinstance(value, (numbers.Integral, np.integer)):
         return True
-    return isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu"
+    return isinstance(value, np.ndarray) and value.ndim == 0 and _holds_ints(value)
 
 
 def as_int(value: object, name: str, *, minimum: int | None = None) -> int:
@@ -93,7 +99,7 @@ def as_int_tuple(values: object, name: str, *, minimum: int | None = None) -> tu
     if isinstance(values, np.ndarray):
         if values.ndim != 1:
             raise ValueError(f"{name} must be 1-d, not an array of shape {values.shape}")
-        if values.dtype.kind not in "iu":
+        if not _holds_ints(values):
             raise TypeError(f"{name} must hold ints, not an array of {values.dtype}")
         items = values.tolist()
     elif isinstance(values, Sequence) and not isinstance(values, (str, bytes, bytearray)):
@@ -133,7 +139,7 @@ def as_int_or_int_tuple(
 def as_float(value: object, name: str) -> float:
     """`value` (an int or a real number, not NaN; infinity is allowed) as a Python float."""
     is_real = isinstance(value, (numbers.Real, np.integer, np.floating)) or (
-        isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf"
+        isinstance(value, np.ndarray) and value.ndim == 0 and _holds_reals(value)
     )
     if isinstance(value, (bool, np.bool_)) or not is_real:
         raise TypeError(f"{name} must be a real number, not {_described(value)}")
@@ -157,6 +163,6 @@ def as_real_array(value: object, name: str) -> np.ndarray:
         array = np.asarray(value)
     except ValueError as error:  # a ragged nesting of lists
         raise ValueError(f"{name} must be an array of real numbers: {error}") from None
-    if array.dtype.kind not in "iuf":
+    if not _holds_reals(array):
         raise TypeError(f"{name} must hold real numbers, not {array.dtype}")
     return array

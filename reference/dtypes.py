@@ -40,7 +40,7 @@ def default_integer_dtype(
         raise TypeError(
             f"numpy_version must be a (major, minor) tuple of ints, not {numpy_version!r}"
         )
-    version = tuple(int(part) for part in numpy_version[:2])
+    major = int(numpy_version[0])
     if not isinstance(system, str) or not system:
         raise TypeError(
             f"system must be a platform name such as 'Linux' or 'Windows', not {system!r}"
@@ -49,7 +49,7 @@ def default_integer_dtype(
     if pointer not in (32, 64):
         raise ValueError(f"pointer_bits must be 32 or 64, not {pointer}")
     c_long_bits = 32 if system == "Windows" else pointer
-    bits = pointer if version >= (2, 0) else c_long_bits
+    bits = pointer if major >= 2 else c_long_bits
     return f"int{bits}"
 
 

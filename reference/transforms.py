@@ -49,7 +49,7 @@ def _per_channel(values: Sequence[float], name: str, channels: int) -> np.ndarra
     array = as_real_array(values, name)
     if array.ndim > 1:
         raise ValueError(f"{name} must be a number or a 1-d sequence, not of shape {array.shape}")
-    array = array.reshape(-1)
+    array = array.ravel()
     if array.size not in (1, channels):
         raise ValueError(f"{name} has {array.size} values for {channels} channels")
     return array

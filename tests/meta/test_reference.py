@@ -96,6 +96,18 @@ def test_default_integer_dtype(numpy_version, system, pointer_bits, expected):
     assert default_integer_dtype(numpy_version, system, pointer_bits) == expected
 
 
+def test_default_integer_dtype_assumes_a_64_bit_machine_and_reads_the_major_version():
+    assert default_integer_dtype((1, 26), "Linux") == "int64"
+    assert default_integer_dtype((1, 26, 4), "Windows") == "int32"
+    assert default_integer_dtype((2, 0, 0), "Windows") == "int64"
+
+
+def test_torch_dtype_name_names_the_type_it_refuses():
+    with pytest.raises(TypeError) as raised:
+        torch_dtype_name(3)
+    assert str(raised.value) == "numpy_dtype_name must be a str, not int"
+
+
 def test_default_integer_dtype_rejects_bad_arguments():
     with pytest.raises(TypeError, match="numpy_version"):
         default_integer_dtype("2.0", "Linux")

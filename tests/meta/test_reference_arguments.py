@@ -141,6 +141,20 @@ def test_an_empty_array_of_any_dtype_but_an_integer_one_is_refused():
 def test_as_int_tuple_refuses_what_is_not_a_sequence_of_ints(values, error, message):
     with pytest.raises(error, match=message):
         as_int_tuple(values, "shape", minimum=0)
+    with pytest.raises(error, match=message.replace("^shape", "^labels")):
+        as_int_list(values, "labels", minimum=0)
+
+
+@pytest.mark.parametrize(
+    ("minimum", "message"),
+    [
+        (1, r"^shape must hold positive ints, got 0 at index 1$"),
+        (2, r"^shape must hold ints of at least 2, got 0 at index 1$"),
+    ],
+)
+def test_a_minimum_of_a_sequence_is_named_in_its_message(minimum, message):
+    with pytest.raises(ValueError, match=message):
+        as_int_tuple([3, 0], "shape", minimum=minimum)
 
 
 @given(value=numpy_ints(SMALL_INTS) | numpy_int_sequences(st.lists(SMALL_INTS, max_size=3)))
