@@ -116,6 +116,62 @@ def test_linear_keeps_every_leading_dim(device, lead, in_features):
     assert tuple(layer.bias.shape) == (7,)
 
 
+NOTES_WEIGHT_FEATURE = [[1.0, 2.0, 3.0, 4.0], [2.0, 3.0, 4.0, 5.0], [3.0, 4.0, 5.0, 6.0]]
+# F.linear with a [4, 3] weight on a 4-vector: the CPU's and CUDA's message, then meta's.
+NOT_MULTIPLIED = (
+    r"mat1 and mat2 shapes cannot be multiplied \(1x4 and 3x4\)"
+    r"|a and b must have same reduction dim, but got \[1, 4\] X \[3, 4\]"
+)
+
+
+@pytest.mark.claim("layers.linear.weight-not-in-by-out")
+def test_the_notes_linear_initialises_a_3_by_4_weight_not_4_by_3(device):
+    with seeded(0, device):
+        fc = nn.Linear(in_features=4, out_features=3, device=device)
+    # notes 004: "相当于4*3 。会初始化一个这样形状的权重矩阵"
+    assert tuple(fc.weight.shape) == (3, 4), f"nn.Linear(4, 3).weight has shape {fc.weight.shape}"
+    assert tuple(fc.weight.T.shape) == (4, 3)
+    with pytest.raises(
+        RuntimeError,
+        match=r"size mismatch for weight: copying a param with shape torch.Size\(\[4, 3\]\) "
+        r"from checkpoint, the shape in current model is torch.Size\(\[3, 4\]\)",
+    ):
+        fc.load_state_dict({"weight": torch.zeros(4, 3), "bias": torch.zeros(3)})
+    fc.weight = nn.Parameter(torch.zeros(4, 3, device=device))  # assignment checks no shape
+    in_feature = torch.tensor([1, 2, 3, 4], dtype=torch.float32, device=device)
+    with pytest.raises(RuntimeError, match=NOT_MULTIPLIED):
+        fc(in_feature)
+
+
+@pytest.mark.claim("layers.linear.weight-not-in-by-out")
+@pytest.mark.devices("cpu", "cuda")
+def test_the_notes_3_by_4_weight_feature_is_the_one_fc_takes(device):
+    weight_feature = torch.tensor(NOTES_WEIGHT_FEATURE, device=device)
+    in_feature = torch.tensor([1, 2, 3, 4], dtype=torch.float32, device=device)
+    assert weight_feature.matmul(in_feature).tolist() == [30.0, 40.0, 50.0]
+    with seeded(0, device):
+        fc = nn.Linear(in_features=4, out_features=3, device=device)
+    fc.weight = nn.Parameter(weight_feature)
+    bias = fc.bias.detach().double().cpu().numpy()
+    expected = np.array([30.0, 40.0, 50.0]) + bias
+    assert_close(fc(in_feature), expected, "fc(in_feature) with the notes' 3x4 weight", SUMMED)
+
+
+@pytest.mark.claim("layers.linear.weight-not-in-by-out")
+@given(features=st.tuples(st.integers(1, 64), st.integers(1, 64)).filter(lambda f: f[0] != f[1]))
+@example(features=(4, 3))  # notes 004's fc
+def test_linear_weight_is_out_by_in_and_refuses_in_by_out(device, features):
+    in_features, out_features = features
+    with seeded(0, device):
+        layer = nn.Linear(in_features, out_features, device=device)
+    call = f"nn.Linear({in_features}, {out_features})"
+    assert tuple(layer.weight.shape) == (out_features, in_features), f"{call}.weight"
+    with pytest.raises(RuntimeError, match="size mismatch for weight"):
+        layer.load_state_dict(
+            {"weight": torch.zeros(in_features, out_features), "bias": torch.zeros(out_features)}
+        )
+
+
 @pytest.mark.claim("layers.linear.default-init")
 @given(in_features=st.integers(0, 300), out_features=st.integers(1, 300), seed=SEEDS)
 @example(in_features=4, out_features=3, seed=0)  # notes 004's fc: bound 1 / sqrt(4) = 0.5
@@ -562,6 +618,26 @@ def test_an_rgb_kernel_adds_its_three_channel_sums(device):
     assert (out == 444.5).all(), describe(out)
 
 
+@pytest.mark.claim("layers.conv.sums-over-input-channels")
+def test_what_the_kernels_add_at_the_end_is_the_bias_not_a_weight(device):
+    # notes 004: three colour channels, four kernels, "再加上一个权重"
+    with seeded(0, device):
+        conv = nn.Conv2d(3, 4, 2, dtype=torch.float64, device=device)
+        plain = nn.Conv2d(3, 4, 2, bias=False, dtype=torch.float64, device=device)
+    assert [name for name, _ in conv.named_parameters()] == ["weight", "bias"]
+    assert tuple(conv.weight.shape) == (4, 3, 2, 2), "the weight holds the four kernels alone"
+    assert tuple(conv.bias.shape) == (4,)
+    x = torch.tensor(np.linspace(-1, 1, 2 * 3 * 5 * 5).reshape(2, 3, 5, 5), device=device)
+    sums = F.conv2d(x, conv.weight)
+    bias = conv.bias.detach().view(1, 4, 1, 1).expand(2, 4, 4, 4)
+    assert_close(conv(x), (sums + bias).detach(), "nn.Conv2d(3, 4, 2)(x)", SUMMED)
+    with torch.no_grad():
+        conv.weight.zero_()
+    assert torch.equal(conv(x), bias), "with zero kernels the layer does not return its bias"
+    assert plain.bias is None
+    assert torch.equal(plain(x), F.conv2d(x, plain.weight)), "bias=False still added something"
+
+
 # Worked examples ------------------------------------------------------------------------------
 
 
@@ -625,6 +701,38 @@ def test_notes_004_first_layer_values_match_the_reference(device):
     assert_close(out, conv2d(image, weight, bias), "notes 004 conv1 on a 28x28 ramp", SUMMED)
     pooled = F.max_pool2d(out, kernel_size=2, stride=2)
     assert_close(pooled, max_pool2d(out.detach().cpu().numpy(), 2, 2), "max_pool2d(conv1)", SUMMED)
+
+
+@pytest.mark.claim("layers.conv.four-by-four-is-map-size")
+def test_the_notes_4x4_is_the_feature_maps_and_the_kernels_are_5x5(device):
+    net = notes_004_network(device)
+    # notes 004: "4*4表示的是每个内核的长和宽"
+    assert tuple(net["conv1"].weight.shape[2:]) == (5, 5)
+    assert tuple(net["conv2"].weight.shape[2:]) == (5, 5)
+    t = torch.zeros(1, 1, 28, 28, device=device)
+    t = F.max_pool2d(F.relu(net["conv1"](t)), kernel_size=2, stride=2)
+    t = F.max_pool2d(F.relu(net["conv2"](t)), kernel_size=2, stride=2)
+    assert tuple(t.shape) == (1, 12, 4, 4), "the maps conv2 and the pooling leave are not 4x4"
+    assert tuple(net["conv2"].weight.shape[2:]) != tuple(t.shape[2:])
+
+
+@pytest.mark.claim("layers.conv.four-by-four-is-map-size")
+@given(side=st.integers(16, 64), kernel=st.integers(1, 5))
+@example(side=28, kernel=5)  # notes 004: maps 4x4, kernels 5x5
+@example(side=32, kernel=5)  # the same kernels, 5x5 maps
+def test_the_flattened_width_follows_the_maps_not_the_kernels(device, side, kernel):
+    with seeded(0, device):
+        conv1 = nn.Conv2d(1, 6, kernel, device=device)
+        conv2 = nn.Conv2d(6, 12, kernel, device=device)
+    maps = side
+    for _ in range(2):
+        maps = pool_output_size(conv_output_size(maps, kernel), 2, 2)
+    t = torch.zeros(2, 1, side, side, device=device)
+    t = F.max_pool2d(conv2(F.max_pool2d(conv1(t), kernel_size=2, stride=2)), 2, 2)
+    call = f"notes 004's network with {kernel}x{kernel} kernels on {side}x{side} images"
+    assert tuple(t.shape) == (2, 12, maps, maps), call
+    assert t.reshape(2, -1).shape[1] == 12 * maps * maps, call
+    assert tuple(conv1.weight.shape[2:]) == tuple(conv2.weight.shape[2:]) == (kernel, kernel)
 
 
 @pytest.mark.claim("layers.conv.lenet-32x32")
