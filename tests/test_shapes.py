@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
+from functools import reduce
 
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
+from reference.promotion import promote_types
 from reference.shapes import (
     broadcast_shape,
     cat_shape,
@@ -24,6 +27,7 @@ from reference.shapes import (
     viewable_as_flat,
 )
 from tests.harness.assertions import assert_same_values, describe
+from tests.harness.dtypes import FLOATING, PROMOTION_MODELLED, dtype_name
 from tests.harness.strategies import (
     arrays,
     broadcastable_shapes,
@@ -31,13 +35,18 @@ from tests.harness.strategies import (
     shapes,
     strided_views,
     tensors,
+    torch_dtypes,
     view_recipes,
 )
+from tests.harness.torch_settings import seeded, warn_always
 
 # Shapes rich in the sizes that shape functions treat specially: 1 (squeezed, broadcast) and 0.
 SHAPES_WITH_ONES = st.lists(st.sampled_from([0, 1, 1, 2, 3]), max_size=5).map(tuple)
 NON_EMPTY = shapes(min_side=1)
 LENGTHS = st.integers(min_value=0, max_value=40)
+RANK_THREE_WITH_ONES = st.tuples(*[st.sampled_from([0, 1, 1, 2, 3])] * 3)
+# notes 004's `data`, which they reshape and squeeze.
+NOTES_DATA = [[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3]]
 
 
 def zeros(shape, device):
@@ -231,6 +240,114 @@ def test_advanced_indexing_copies(array, data):
     )
 
 
+SIGNED_INTEGERS = (torch.int8, torch.int16, torch.int32, torch.int64)
+INDEX_REFUSAL = r"^tensors used as indices must be long, int, byte or bool tensors$"
+
+
+def assert_refused_as_index(index: torch.Tensor) -> None:
+    cmt = torch.zeros(3, 3, dtype=torch.int64, device=index.device)
+    with pytest.raises(IndexError, match=INDEX_REFUSAL):
+        cmt[index]
+    with pytest.raises(IndexError, match=INDEX_REFUSAL):
+        cmt[index, index] += 1
+    with pytest.raises(IndexError, match=INDEX_REFUSAL):
+        cmt[index] = 1
+    assert not cmt.any(), f"{describe(index)} as an index wrote to cmt"
+
+
+@pytest.mark.claim("shapes.index.integer-tensors-only")
+@pytest.mark.parametrize("dtype", FLOATING, ids=dtype_name)
+@given(index_shape=shapes(max_dims=2, max_side=3))
+@example(index_shape=())  # the 0-d tensors of notes 004's `cmt[x, y] += 1`
+def test_float_index_tensors_are_refused_at_every_rank(device, dtype, index_shape):
+    assert_refused_as_index(torch.zeros(index_shape, dtype=dtype, device=device))
+
+
+@pytest.mark.claim("shapes.index.integer-tensors-only")
+@pytest.mark.parametrize("dtype", [torch.int8, torch.int16], ids=dtype_name)
+@given(index_shape=shapes(min_dims=1, max_dims=2, max_side=3))
+def test_int8_and_int16_index_tensors_with_dims_are_refused(device, dtype, index_shape):
+    assert_refused_as_index(torch.zeros(index_shape, dtype=dtype, device=device))
+
+
+@pytest.mark.claim("shapes.index.integer-tensors-only")
+@pytest.mark.parametrize("dtype", SIGNED_INTEGERS, ids=dtype_name)
+@given(row=st.integers(-3, 2), column=st.integers(-3, 2))
+def test_a_zero_dim_signed_integer_tensor_is_read_as_its_int(device, dtype, row, column):
+    table = torch.arange(9, device=device).reshape(3, 3)
+    x = torch.tensor(row, dtype=dtype, device=device)
+    y = torch.tensor(column, dtype=dtype, device=device)
+    assert table[x, y].item() == table[row, column].item() == (row % 3) * 3 + column % 3
+    assert table[x].tolist() == table[row].tolist()
+
+
+@pytest.mark.claim("shapes.index.integer-tensors-only")
+def test_the_confusion_matrix_of_notes_004_needs_integer_indices(device):
+    assert torch.tensor([]).dtype == torch.float32  # what the notes avoid with dtype=int32
+    with pytest.raises(IndexError, match=r"^only integers, slices"):
+        torch.zeros(3, device=device)[1.0]
+    cmt = torch.zeros(3, 3, dtype=torch.int64, device=device)
+    stack = torch.tensor([[0, 0], [1, 2], [1, 2]], dtype=torch.int32, device=device)
+    for x, y in stack:
+        cmt[x, y] += 1  # notes 004
+    assert cmt.tolist() == [[1, 0, 0], [0, 0, 2], [0, 0, 0]]
+    with pytest.raises(IndexError, match=INDEX_REFUSAL):
+        cmt[stack[0].float()[0], stack[0].float()[1]] += 1
+
+
+@pytest.mark.claim("shapes.index.integer-tensors-only")
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int64], ids=dtype_name)
+@given(array=arrays(dtype=np.int64, shape=shapes(min_dims=1, min_side=1)), data=st.data())
+def test_int32_and_int64_tensors_index_like_numpy(device, dtype, array, data):
+    side = array.shape[0]
+    rows = data.draw(st.lists(st.integers(-side, side - 1), max_size=5), label="rows")
+    tensor = torch.tensor(array, device=device)
+    picked = tensor[torch.tensor(rows, dtype=dtype, device=device)]
+    assert_same_values(picked, array[np.array(rows, dtype=np.int64)], f"{describe(tensor)}[{rows}]")
+
+
+@pytest.mark.claim("shapes.index.integer-tensors-only")
+@given(array=arrays(dtype=np.int64, shape=shapes(min_dims=1, min_side=1)), data=st.data())
+def test_uint8_and_bool_tensors_are_masks(device, array, data):
+    side = array.shape[0]
+    mask = data.draw(st.lists(st.integers(0, 2), min_size=side, max_size=side), label="mask")
+    tensor = torch.tensor(array, device=device)
+    expected = array[np.array(mask) != 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a bool mask is not deprecated
+        by_bool = tensor[torch.tensor(mask, device=device) != 0]
+    assert_same_values(by_bool, expected, f"{describe(tensor)}[bool mask of {mask}]")
+    uint8_mask = torch.tensor(mask, dtype=torch.uint8, device=device)
+    with warn_always(), pytest.warns(UserWarning, match="indexing with dtype torch.uint8 is now"):
+        by_uint8 = tensor[uint8_mask]
+    assert_same_values(by_uint8, expected, f"{describe(tensor)}[{describe(uint8_mask)}]")
+
+
+@pytest.mark.claim("shapes.index.integer-tensors-only")
+def test_zero_dim_uint8_labels_add_to_every_cell(device):
+    cmt = torch.zeros(3, 3, dtype=torch.int64, device=device)
+    x = torch.tensor(1, dtype=torch.uint8, device=device)
+    y = torch.tensor(2, dtype=torch.uint8, device=device)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a 0-d mask does not warn
+        cmt[x, y] += 1
+    assert cmt.tolist() == [[1, 1, 1]] * 3, "cmt[x, y] += 1 with 0-d uint8 x = 1, y = 2"
+    cmt[x.long(), y.long()] += 1
+    assert cmt.tolist() == [[1, 1, 1], [1, 1, 2], [1, 1, 1]]
+
+
+@pytest.mark.claim("shapes.index.integer-tensors-only")
+def test_a_uint8_tensor_of_positions_is_read_as_a_mask(device):
+    values = torch.tensor([10, 20, 30], device=device)
+    positions = torch.tensor([1, 0, 2], device=device)
+    assert values[positions].tolist() == [20, 10, 30]
+    assert values[positions.int()].tolist() == [20, 10, 30]
+    with warn_always(), pytest.warns(UserWarning, match="please use a dtype torch.bool instead"):
+        assert values[positions.to(torch.uint8)].tolist() == [10, 30]
+    with pytest.raises(IndexError, match="The shape of the mask"):
+        values[torch.tensor([1, 0], dtype=torch.bool, device=device)]
+
+
 # Removing and adding dims of size 1 --------------------------------------------------------------
 
 
@@ -264,6 +381,46 @@ def test_squeeze_takes_a_tuple_of_dims(device, shape, data):
 def test_squeeze_rejects_a_dim_out_of_range():
     with pytest.raises(IndexError, match="out of range"):
         torch.zeros(2, 3).squeeze(2)
+
+
+@pytest.mark.claim("shapes.squeeze.every-size-one-dim")
+@pytest.mark.devices("cpu", "cuda")  # values, which meta has not
+def test_squeeze_as_in_notes_004(device):
+    data = torch.tensor(NOTES_DATA, device=device)
+    for shape in [(-1, 1), (1, 12)]:
+        squeezed = data.reshape(shape).squeeze()
+        assert squeezed.tolist() == [1] * 4 + [2] * 4 + [3] * 4, f"data.reshape{shape}.squeeze()"
+
+
+@pytest.mark.claim("shapes.squeeze.three-dims-too")
+@given(shape=RANK_THREE_WITH_ONES)
+@example(shape=(3, 1, 4))
+def test_squeeze_drops_the_size_one_dims_of_a_three_dim_tensor(device, shape):
+    tensor = zeros(shape, device)
+    squeezed = tensor.squeeze()
+    kept = tuple(size for size in shape if size != 1)
+    assert tuple(squeezed.shape) == kept == squeeze_shape(shape), f"torch.zeros({shape}).squeeze()"
+    assert same_memory(squeezed, tensor), f"torch.zeros({shape}).squeeze() copied"
+
+
+@pytest.mark.claim("shapes.squeeze.three-dims-too")
+@pytest.mark.devices("cpu", "cuda")  # values, which meta has not
+@given(array=arrays(dtype=np.int64, shape=RANK_THREE_WITH_ONES))
+@example(array=np.arange(12).reshape(3, 1, 4))
+def test_squeeze_of_a_three_dim_tensor_keeps_the_values_in_order(device, array):
+    tensor = torch.tensor(array, device=device)
+    assert_same_values(tensor.squeeze(), array.squeeze(), f"{describe(tensor)}.squeeze()")
+
+
+@pytest.mark.claim("shapes.squeeze.three-dims-too")
+def test_squeeze_of_notes_004s_tensors_at_rank_three():
+    data = torch.tensor(NOTES_DATA)
+    assert data.reshape(3, 1, 4).squeeze().tolist() == NOTES_DATA
+    assert data.reshape(1, 12, 1).squeeze().tolist() == [1] * 4 + [2] * 4 + [3] * 4
+    t1 = torch.ones(4, 4)
+    batch = torch.stack([t1, t1 * 2, t1 * 3])  # notes 004's batch: no size-1 dim to drop
+    assert batch.squeeze().shape == (3, 4, 4)
+    assert batch.reshape(3, 1, 4, 4).squeeze().shape == (3, 4, 4)
 
 
 @pytest.mark.claim("shapes.unsqueeze.inserts-a-dim")
@@ -301,6 +458,64 @@ def test_flatten_from_dim_one_keeps_each_sample_in_its_row(array):
     assert torch.equal(flat, batch.reshape(batch.size(0), -1)), describe(batch)
     for sample, row in zip(array, flat, strict=True):
         assert_same_values(row, sample.ravel(), f"row of {describe(batch)}.flatten(start_dim=1)")
+
+
+FC1_FEATURES = 12 * 4 * 4  # notes 004's `t.reshape(-1, 12*4*4)`, the in_features of fc1
+
+
+@st.composite
+def batches(draw) -> tuple[int, tuple[int, int, int]]:
+    """A batch size and a per-sample (C, H, W); half the time the batch is a multiple of what
+    makes its element count divisible by 192, so that reshape(-1, 192) succeeds."""
+    sample = draw(st.tuples(st.integers(1, 12), st.integers(1, 6), st.integers(1, 6)))
+    step = FC1_FEATURES // math.gcd(math.prod(sample), FC1_FEATURES)
+    count = draw(st.integers(1, 4).map(lambda k: k * step) | st.integers(1, 32))
+    return count, sample
+
+
+@pytest.mark.claim("shapes.reshape.minus-one-is-not-the-batch")
+@given(batch=batches())
+@example(batch=(16, (12, 5, 5)))  # 32x32 images: 300 features, 25 rows from 16 samples
+@example(batch=(4, (12, 4, 4)))  # 28x28 images: 192 features, one row per sample
+def test_reshape_minus_one_counts_elements_not_samples(device, batch):
+    count, sample = batch
+    features = math.prod(sample)
+    numel = count * features
+    call = f"torch.arange({numel}).reshape({count}, *{sample}).reshape(-1, 192) on {device}"
+    t = torch.arange(numel, device=device).reshape(count, *sample)
+    assert t.flatten(start_dim=1).shape == (count, features), call
+    if numel % FC1_FEATURES:
+        with pytest.raises(
+            RuntimeError, match=rf"shape '\[-1, 192\]' is invalid for input of size {numel}$"
+        ):
+            t.reshape(-1, FC1_FEATURES)
+        return
+    rows = t.reshape(-1, FC1_FEATURES)
+    assert tuple(rows.shape) == (numel // FC1_FEATURES, FC1_FEATURES), call
+    assert (rows.shape[0] == count) == (features == FC1_FEATURES), call
+    if device != "meta":
+        for r in (0, rows.shape[0] - 1):
+            start = r * FC1_FEATURES
+            assert rows[r].tolist() == list(range(start, start + FC1_FEATURES)), f"row {r}: {call}"
+
+
+@pytest.mark.claim("shapes.reshape.minus-one-is-not-the-batch")
+def test_a_wrong_feature_count_mixes_samples_silently_and_flatten_keeps_them_apart():
+    t = torch.stack([torch.full((12, 5, 5), float(sample)) for sample in range(16)])  # 32x32
+    t_reshaped = t.reshape(-1, 12 * 4 * 4)  # notes 004
+    assert t_reshaped.shape == (25, 192) == reshape_shape((16, 12, 5, 5), (-1, 192))
+    assert t_reshaped[1].tolist() == [0] * 108 + [1] * 84  # the end of sample 0, then sample 1
+    flat = t.flatten(start_dim=1)
+    assert flat.shape == (16, 300)
+    assert flat[1].tolist() == [1] * 300
+    with seeded(0):
+        fc1 = torch.nn.Linear(in_features=192, out_features=120)
+    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(16x300"):
+        fc1(flat)
+    with pytest.raises(
+        RuntimeError, match=r"shape '\[-1, 192\]' is invalid for input of size 4500"
+    ):
+        t[:15].reshape(-1, 12 * 4 * 4)
 
 
 @pytest.mark.claim("shapes.permute.hwc-to-chw")
@@ -366,6 +581,84 @@ def test_cat_refuses_mismatched_sizes(device):
 def test_cat_refuses_zero_dim_tensors(device):
     with pytest.raises(RuntimeError, match="zero-dimensional"):
         torch.cat([zeros((), device), zeros((), device)])
+
+
+def common_dtype(dtypes) -> str:
+    """The reference's promotion of the dtypes, pair by pair."""
+    return reduce(promote_types, [dtype_name(dtype) for dtype in dtypes])
+
+
+@pytest.mark.claim("shapes.cat.promotes-dtypes")
+@given(
+    dtypes=st.lists(torch_dtypes(PROMOTION_MODELLED), min_size=2, max_size=4),
+    shape=shapes(min_dims=1, max_dims=2, max_side=3),
+)
+@example(dtypes=[torch.int32, torch.int64], shape=(3,))  # notes 004's all_preds and preds
+def test_cat_promotes_to_the_common_dtype(device, dtypes, shape):
+    pieces = [torch.zeros(shape, dtype=dtype, device=device) for dtype in dtypes]
+    got = torch.cat(pieces)
+    call = f"torch.cat of {[str(dtype) for dtype in dtypes]}"
+    assert dtype_name(got.dtype) == common_dtype(dtypes), f"{call} gave {got.dtype}"
+    assert got.dtype == reduce(torch.promote_types, dtypes), call
+
+
+@pytest.mark.claim("shapes.cat.promotes-dtypes")
+@pytest.mark.devices("cpu", "cuda")  # values, which meta has not
+@given(data=st.data(), count=st.integers(2, 4))
+def test_cat_converts_every_value_into_the_common_dtype(device, data, count):
+    dtype = torch_dtypes(PROMOTION_MODELLED)
+    pieces = [
+        data.draw(tensors(device, dtype=dtype, shape=shapes(min_dims=1, max_dims=1)))
+        for _ in range(count)
+    ]
+    got = torch.cat(pieces)
+    expected = [value for piece in pieces for value in piece.tolist()]  # exact in every dtype
+    assert_same_values(got, expected, f"torch.cat of {[describe(piece) for piece in pieces]}")
+
+
+@pytest.mark.claim("shapes.cat.promotes-dtypes")
+@pytest.mark.devices("cpu", "cuda")  # values, which meta has not
+def test_all_preds_of_notes_004_becomes_int64(device):
+    all_preds = torch.tensor([], dtype=torch.int32, device=device)
+    outputs = torch.tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]], device=device)
+    for batch in outputs.split(2):
+        preds = batch.argmax(dim=1)
+        all_preds = torch.cat([all_preds, preds], dim=0)  # notes 004
+    assert all_preds.dtype == torch.int64
+    assert all_preds.dtype == torch.result_type(torch.ones(1, dtype=torch.int32), preds)
+    assert all_preds.tolist() == [1, 0, 1]
+    untyped = torch.cat([torch.tensor([], device=device), preds])
+    assert untyped.dtype == torch.float32, "torch.tensor([]) beside int64 preds"
+    with pytest.raises(IndexError, match="tensors used as indices must be"):
+        torch.zeros(3, 3, device=device)[untyped, untyped]
+
+
+@pytest.mark.claim("shapes.cat.promotes-dtypes")
+@given(
+    empty_dtype=torch_dtypes(PROMOTION_MODELLED),
+    other_dtype=torch_dtypes(PROMOTION_MODELLED),
+    shape=shapes(min_dims=1, max_dims=3, max_side=3),
+    choice=st.integers(0, 5),
+)
+@example(empty_dtype=torch.float32, other_dtype=torch.int64, shape=(2, 3), choice=0)
+def test_an_empty_one_dim_tensor_is_skipped_for_shape_but_not_for_dtype(
+    device, empty_dtype, other_dtype, shape, choice
+):
+    dim = range(-len(shape), len(shape))[choice % (2 * len(shape))]  # any dim `other` has
+    empty = torch.zeros(0, dtype=empty_dtype, device=device)
+    other = torch.zeros(shape, dtype=other_dtype, device=device)
+    got = torch.cat([empty, other], dim)
+    call = f"torch.cat([{describe(empty)}, torch.zeros({shape}, dtype={other_dtype})], {dim})"
+    assert tuple(got.shape) == shape, call
+    assert dtype_name(got.dtype) == common_dtype([empty_dtype, other_dtype]), call
+
+
+@pytest.mark.claim("shapes.cat.promotes-dtypes")
+def test_an_empty_tensor_of_another_shape_must_match(device):
+    empty = torch.zeros(0, 3, dtype=torch.int32, device=device)
+    assert torch.cat([empty, zeros((2, 3), device)]).dtype == torch.float32
+    with pytest.raises(RuntimeError, match="Sizes of tensors must match"):
+        torch.cat([empty, zeros((2, 4), device)])
 
 
 @pytest.mark.claim("shapes.stack.adds-a-dim")

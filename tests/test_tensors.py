@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import math
 import operator
 
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
+from torch.torch_version import TorchVersion
 
 from reference.promotion import DTYPES, category, result_type, true_division_type
 from tests.harness.assertions import assert_copies, assert_same_values, describe
@@ -32,7 +34,7 @@ from tests.harness.strategies import (
     torch_dtypes,
 )
 from tests.harness.torch_settings import default_dtype, seeded
-from tests.harness.versions import torch_version
+from tests.harness.versions import release, torch_version
 
 DTYPE_OR_DEFAULT = st.none() | torch_dtypes(PROMOTION_MODELLED)
 SHAPES = shapes()
@@ -1037,3 +1039,68 @@ def test_comparisons_of_notes_004(device):
         assert result.tolist() == [[compare(v, 0) for v in row] for row in t.tolist()]
     assert (torch.tensor([0, 1], device=device) == 0.5).tolist() == [False, False]
     assert (torch.tensor([0, 1], device=device) < 0.5).tolist() == [True, False]
+
+
+# The installed release --------------------------------------------------------------------------
+
+VERSION_PARTS = st.tuples(st.integers(0, 3), st.integers(0, 20), st.integers(0, 3))
+
+
+def dotted(parts: tuple[int, ...]) -> str:
+    return ".".join(str(part) for part in parts)
+
+
+@pytest.mark.claim("tensors.version.compares-as-a-version")
+def test_the_version_prints_as_the_installed_release(capsys):
+    print(torch.__version__)  # notes 003
+    printed = capsys.readouterr().out
+    assert printed == f"{torch.__version__!s}\n"
+    assert isinstance(torch.__version__, str)
+    assert type(torch.__version__) is TorchVersion
+    installed = importlib.metadata.version("torch")  # the wheel's own record of its release
+    assert printed.split("+")[0].strip() == installed.split("+")[0], f"{printed!r}, {installed}"
+    assert release(installed) == torch_version()
+
+
+@pytest.mark.claim("tensors.version.compares-as-a-version")
+def test_the_installed_version_compares_with_strings_and_tuples():
+    major, minor = torch_version()
+    version = torch.__version__
+    for floor in ("2.1", (2, 1), f"{major}.{minor}", (major, minor)):
+        assert version >= floor, f"{version} >= {floor!r}"
+    for ceiling in (f"{major}.{minor + 1}", (major, minor + 1)):
+        assert version < ceiling, f"{version} < {ceiling!r}"
+    assert version >= version.split("+")[0], f"{version} against its own release"
+    with pytest.raises(TypeError):
+        version >= 2.1  # noqa: B015 - the comparison is the test
+
+
+@pytest.mark.claim("tensors.version.compares-as-a-version")
+@given(mine=VERSION_PARTS, other=VERSION_PARTS)
+@example(mine=(2, 10, 0), other=(2, 9, 0))  # as plain strings, "2.10.0" < "2.9.0"
+def test_comparisons_order_the_numbers_not_the_characters(mine, other):
+    version = TorchVersion(dotted(mine))
+    for op in (operator.lt, operator.le, operator.gt, operator.ge, operator.eq):
+        expected = op(mine, other)
+        call = f"TorchVersion({dotted(mine)!r}) {op.__name__} {other}"
+        assert op(version, other) is expected, call
+        assert op(version, dotted(other)) is expected, f"{call} as a string"
+
+
+@pytest.mark.claim("tensors.version.compares-as-a-version")
+def test_local_tags_prereleases_inequality_and_non_versions():
+    assert "2.10.0" < "2.9"  # the plain strings, for contrast
+    assert TorchVersion("2.10.0") > "2.9"
+    tagged = TorchVersion("2.1.2+cu121")
+    assert (tagged == "2.1.2") is False
+    assert (tagged == (2, 1, 2)) is False
+    assert tagged > (2, 1, 2)
+    assert tagged >= (2, 1)
+    assert tagged.split("+")[0] == "2.1.2"
+    assert TorchVersion("2.10.0+cu128") > (2, 10)
+    assert TorchVersion("2.5.0a0+git1234") < (2, 5)
+    assert TorchVersion("2.5.0a0+git1234") < "2.5"
+    bare = TorchVersion("2.10.0")
+    assert bare == "2.10", "== compares the versions"
+    assert bare != "2.10", "!= compares the strings"
+    assert (bare < "parrot") is ("2.10.0" < "parrot")
