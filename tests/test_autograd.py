@@ -22,6 +22,7 @@ from tests.harness.models import tiny_model
 from tests.harness.profiles import examples
 from tests.harness.strategies import shapes
 from tests.harness.tolerances import DIFFERENCED, REORDERED, ROUNDED_ONCE, tolerance
+from tests.harness.torch_settings import seeded
 from tests.harness.versions import torch_version
 
 small_floats = st.floats(-2, 2, allow_nan=False, width=32)
@@ -210,6 +211,8 @@ def test_user_tensors_are_leaves_and_results_are_not(device, array, requires):
 
 @pytest.mark.claim("autograd.requires-grad.floating-only")
 @given(name=st.sampled_from([dtype.name for dtype in SHARED_DTYPES] + ["bfloat16"]))
+@example(name="int64")  # the notes' integer tensor, refused
+@example(name="float32")  # the notes' floating point tensor, allowed
 def test_only_floating_and_complex_tensors_can_require_grad(device, name):
     dtype = torch_dtype(name)
     if name == "bfloat16" or np.dtype(name).kind in "fc":
@@ -310,6 +313,7 @@ def test_notes_002_mean_of_squares_is_four_and_a_half(device):
 
 @pytest.mark.claim("autograd.example.affine-leaves")
 @given(w=small_floats, b=small_floats, x=small_floats, dtype=st.sampled_from(WIDE_FLOATING))
+@example(w=0.5, b=-1.0, x=2.0, dtype=torch.float32)  # notes 003's x = torch.Tensor([2])
 def test_w_gets_x_and_b_gets_one(device, w, b, x, dtype):
     weight = torch.tensor([w], dtype=dtype, device=device, requires_grad=True)
     bias = torch.tensor([b], dtype=dtype, device=device, requires_grad=True)
@@ -403,6 +407,7 @@ def doublings(norm: float, threshold: float = 1000.0) -> int:
     x=float_arrays((3,), st.floats(-2, 2, width=32).filter(lambda f: abs(f) >= 0.01)),
     v=float_arrays((3,)),
 )
+@example(x=np.array([1.0, 1.0, 1.0]), v=np.array([0.1, 1.0, 0.0001]))  # notes 002's v; k = 10
 def test_doubling_until_the_norm_passes_1000_scales_v_by_two_to_the_k(device, x, v):
     xt = leaf(x, device)
     y = xt * 2
@@ -414,6 +419,21 @@ def test_doubling_until_the_norm_passes_1000_scales_v_by_two_to_the_k(device, x,
     y.backward(torch.tensor(v, dtype=torch.float32, device=device))
     expected = torch.tensor(v, dtype=torch.float32) * 2**k  # exact: a power of two
     assert torch.equal(xt.grad.cpu(), expected), f"x = {x.tolist()}, v = {v.tolist()}, k = {k}"
+
+
+@pytest.mark.claim("autograd.example.doubling-loop")
+def test_notes_002_doubling_loop_reads_the_norm_through_data(device):
+    with seeded(device=device):
+        x = torch.randn(3, requires_grad=True, device=device)
+    y = x * 2
+    k = 1
+    while y.data.norm() < 1000:
+        y = y * 2
+        k += 1
+    assert k == doublings(float(x.detach().double().norm())), f"x = {x.tolist()}"
+    gradients = torch.tensor([0.1, 1.0, 0.0001], dtype=torch.float)
+    y.backward(gradients.to(device))
+    assert torch.equal(x.grad.cpu(), gradients * 2**k), f"x = {x.tolist()}, k = {k}"
 
 
 # Accumulation --------------------------------------------------------------------------------
@@ -560,6 +580,9 @@ def test_forgetting_zero_grad_adds_the_stale_gradient_to_the_step(device, first,
 
 @pytest.mark.claim("autograd.backward.scalar-only")
 @given(shape=shapes(min_dims=1, max_dims=3, min_side=1, max_side=3))
+@example(shape=())  # notes 002's scalar
+@example(shape=(1, 1))  # one element, two dims
+@example(shape=(3,))  # several elements: a gradient is needed
 def test_backward_without_gradient_needs_one_element(device, shape):
     x = torch.ones(shape, device=device, requires_grad=True)
     y = x * 2
@@ -878,6 +901,11 @@ def test_variable_returns_a_plain_tensor(device, array, requires):
     assert v.is_leaf
     assert torch.equal(v.detach(), t)
     assert isinstance(t, Variable)  # every tensor passes isinstance(..., Variable)
+    bare = Variable(t)  # notes 000's `x = Variable(x)`
+    assert type(bare) is torch.Tensor, f"type(Variable(t)) is {type(bare)}"
+    assert not bare.requires_grad, "Variable(t) requires grad"
+    assert bare.is_leaf
+    assert torch.equal(bare, t)
 
 
 @pytest.mark.claim("autograd.inference-mode.inference-tensors")
@@ -965,6 +993,8 @@ def test_a_write_through_data_is_not_caught_and_gives_a_wrong_gradient(device, a
     array=float_arrays(elements=st.sampled_from([-1.5, -0.0, 0.0, 0.5, 2.0])),
     dtype=st.sampled_from(WIDE_FLOATING),
 )
+@example(array=np.array([-1.5, 0.0, 2.0]), dtype=torch.float32)
+@example(array=np.array([-0.0, 0.0, 0.5]), dtype=torch.float64)
 def test_relu_gradient_is_one_above_zero_and_zero_elsewhere(device, array, dtype):
     expected = as_float64((array > 0).astype(np.float64)).to(dtype)
     for name, relu in (

@@ -281,6 +281,24 @@ def test_indexed_plus_equals_counts_a_repeated_position_once(length, data, devic
     assert_same_values(counts.cpu(), every, f"t.index_put_(({positions},), 1, accumulate=True)")
 
 
+@pytest.mark.claim("inplace.operator.augmented-assignment")
+def test_notes_004_confusion_matrix_plus_equals_one(device):
+    # notes 004: `x = preds.argmax(dim=1).item()`, `y = labels.item()`, then `cmt[x,y] += 1`;
+    # and `for x, y in stack: cmt[x,y] += 1`, whose x and y are 0-d int32 tensors
+    pairs = [(1, 2), (1, 2), (0, 0)]
+    expected = [[1, 0, 0], [0, 0, 2], [0, 0, 0]]  # (1, 2) twice, (0, 0) once
+    cmt = torch.zeros(3, 3, dtype=torch.int64, device=device)
+    for x, y in pairs:
+        cmt[x, y] += 1
+    assert cmt.tolist() == expected, f"cmt[x, y] += 1 over {pairs}"
+
+    stack = torch.tensor(pairs, dtype=torch.int32, device=device)
+    cmt.zero_()
+    for x, y in stack:
+        cmt[x, y] += 1
+    assert cmt.tolist() == expected, "cmt[x, y] += 1 over the rows of an int32 stack"
+
+
 # out= -------------------------------------------------------------------------------------------
 
 
@@ -400,6 +418,22 @@ def test_out_keeps_its_dtype_if_the_result_can_be_cast_into_it(
         xs, ys = x.cpu().to(torch.int64).numpy(), y.cpu().to(torch.int64).numpy()
         sums = (xs | ys) if category(computed_in) == "bool" else xs + ys  # exact: 0..100
         assert_same_values(out.cpu().to(torch.int64), sums, call)
+
+
+@pytest.mark.claim("inplace.out.dtype-must-hold-result")
+def test_a_float_result_is_refused_by_an_int64_out(device):
+    floats = torch.tensor([1.5, 2.5], device=device)
+    longs = torch.zeros(2, dtype=torch.int64, device=device)
+    refusal = (
+        "Attempting to cast from torch.float32 to out tensor with dtype torch.int64"
+        if device == "meta"
+        else "result type Float can't be cast to the desired output type Long"
+    )
+    with pytest.raises(RuntimeError, match=refusal):
+        torch.add(floats, floats, out=longs)
+    assert longs.dtype == torch.int64
+    if device != "meta":
+        assert longs.tolist() == [0, 0], "torch.add refused the int64 out but wrote into it"
 
 
 # What an in-place op cannot change --------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 from torch import nn
@@ -685,6 +685,7 @@ def test_a_modulelist_folds_each_run_of_equal_modules(device, widths):
 
 @pytest.mark.claim("modules.repr.override")
 @given(text=st.text(alphabet="abcdefghijklmnopqrstuvwxyz _=0123456789", min_size=1))
+@example(text="zhuweilin")  # notes 004's override
 def test_overriding_repr_or_extra_repr_changes_what_print_shows(text):
     class Renamed(nn.Module):
         def __repr__(self):
@@ -703,6 +704,7 @@ def test_overriding_repr_or_extra_repr_changes_what_print_shows(text):
             return text
 
     assert repr(Renamed()) == text
+    assert str(Renamed()) == text, "print(module) does not show the overridden __repr__"
     assert repr(nn.Sequential(Renamed())).splitlines() == ["Sequential(", f"  (0): {text}", ")"]
     assert repr(Annotated()) == f"Annotated({text})"
     assert repr(AnnotatedParent()).splitlines() == [
