@@ -7,6 +7,9 @@ parametrizations skip ("CUDA not available").
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -116,6 +119,51 @@ def test_the_idiom_picks_cuda_when_there_is_one():
     assert (count > 0) == torch.cuda.is_available()
     assert torch.device("cuda:1").index == 1
     assert torch.device("cpu") == torch.device("cpu", None)
+
+
+# torch.device ----------------------------------------------------------------------------------
+
+
+@pytest.mark.claim("devices.device.names-only")
+def test_a_device_object_moves_nothing(device):
+    on_cpu = torch.arange(3.0)
+    on_meta = torch.ones(2, device="meta")
+    named = torch.device(device)
+    assert (named.type, named.index) == (device, None)
+    assert on_cpu.device.type == "cpu", f"torch.device({device!r}) moved a CPU tensor"
+    assert on_meta.device.type == "meta", f"torch.device({device!r}) moved a meta tensor"
+    assert torch.empty(()).device.type == "cpu", f"torch.device({device!r}) changed the default"
+    moved = on_cpu.to(named)  # only .to moves, and into a new tensor
+    assert moved.device.type == device
+    assert on_cpu.device.type == "cpu"
+    if device != "meta":
+        assert moved.tolist() == [0.0, 1.0, 2.0]
+
+
+@pytest.mark.claim("devices.device.names-only")
+def test_cuda_can_be_named_without_cuda_and_only_using_it_fails():
+    initialised = torch.cuda.is_initialized()
+    named = torch.device("cuda")
+    assert (named.type, named.index) == ("cuda", None)
+    assert torch.device("cuda:1").index == 1
+    assert torch.cuda.is_initialized() == initialised, "naming a CUDA device initialised CUDA"
+    with pytest.raises(RuntimeError, match="Expected one of cpu, cuda"):
+        torch.device("gpu")  # the string is checked, the hardware is not
+    if cuda_available():
+        return
+    x = torch.arange(3.0)
+    # A CUDA build without a driver raises RuntimeError; a CPU-only build AssertionError.
+    cpu_only_build = torch.version.cuda is None and torch.version.hip is None
+    uses = {  # notes 002's own uses of the device
+        "torch.ones_like(x, device=device)": lambda: torch.ones_like(x, device=named),
+        "x.to(device)": lambda: x.to(named),
+    }
+    for expression, use in uses.items():
+        with pytest.raises(AssertionError if cpu_only_build else RuntimeError) as raised:
+            use()
+        if cpu_only_build:
+            assert "not compiled with CUDA" in str(raised.value), f"{expression}: {raised.value}"
+    assert x.device.type == "cpu"
 
 
 # Tensor.to -------------------------------------------------------------------------------------
@@ -270,6 +318,114 @@ def test_creation_functions_take_a_device(device, array, shape):
     if device != "meta":
         assert ones.tolist() == np.ones_like(array).tolist()
         assert not zeros.any()
+
+
+# The default device ----------------------------------------------------------------------------
+
+# Made inside `with torch.device(d):` from an array `a` and a CPU tensor `t`: these land on `d`,
+FOLLOW_THE_DEFAULT = {
+    "torch.tensor(a)": lambda a, t: torch.tensor(a),
+    "torch.tensor([1.0, 2.0])": lambda a, t: torch.tensor([1.0, 2.0]),
+    "torch.as_tensor(a)": lambda a, t: torch.as_tensor(a),
+    "torch.as_tensor(t)": lambda a, t: torch.as_tensor(t),
+    "torch.empty(2)": lambda a, t: torch.empty(2),
+    "torch.zeros(2)": lambda a, t: torch.zeros(2),
+    "torch.ones(2)": lambda a, t: torch.ones(2),
+    "torch.full((2,), 1.0)": lambda a, t: torch.full((2,), 1.0),
+    "torch.arange(3)": lambda a, t: torch.arange(3),
+    "torch.linspace(0, 1, 3)": lambda a, t: torch.linspace(0, 1, 3),
+    "torch.eye(2)": lambda a, t: torch.eye(2),
+    "torch.scalar_tensor(1.0)": lambda a, t: torch.scalar_tensor(1.0),
+    "nn.Linear(2, 2).weight": lambda a, t: nn.Linear(2, 2).weight,
+}
+# and these stay on the CPU.
+STAY_ON_THE_CPU = {
+    "torch.from_numpy(a)": lambda a, t: torch.from_numpy(a),
+    "torch.frombuffer(...)": lambda a, t: torch.frombuffer(bytearray(8), dtype=torch.float32),
+    "torch.Tensor([1.0])": lambda a, t: torch.Tensor([1.0]),
+    "torch.Tensor(a)": lambda a, t: torch.Tensor(a),
+    "torch.FloatTensor(2)": lambda a, t: torch.FloatTensor(2),
+    "torch.zeros(2, device='cpu')": lambda a, t: torch.zeros(2, device="cpu"),
+    "torch.ones_like(t)": lambda a, t: torch.ones_like(t),
+    "t.new_zeros(2)": lambda a, t: t.new_zeros(2),
+    "t + 1": lambda a, t: t + 1,
+}
+
+
+@pytest.mark.claim("devices.default.cpu-unless-set")
+def test_factories_follow_the_default_device_of_a_with_block(device):
+    array = np.arange(3.0)
+    on_cpu = torch.arange(3.0)
+    assert torch.zeros(2).device.type == "cpu", "tensors are not made on the CPU by default"
+    with seeded(0, device), torch.device(device):  # nn.Linear draws its weights there
+        follow = {
+            text: make(array, on_cpu).device.type for text, make in FOLLOW_THE_DEFAULT.items()
+        }
+        stay = {text: make(array, on_cpu).device.type for text, make in STAY_ON_THE_CPU.items()}
+        shared = torch.from_numpy(array)
+    assert follow == dict.fromkeys(FOLLOW_THE_DEFAULT, device)
+    assert stay == dict.fromkeys(STAY_ON_THE_CPU, "cpu")
+    assert shared.data_ptr() == array.ctypes.data, "from_numpy copied under a default device"
+    assert torch.zeros(2).device.type == "cpu", "the with block did not put the CPU back"
+
+
+# torch.set_default_device changes the process, and before torch 2.10 no public call puts it back
+# as it was (set_default_device(None) leaves get_default_device raising): a child process runs it.
+SET_DEFAULT_DEVICE = """
+import json
+import numpy as np
+import torch
+
+seen = {"at start": torch.empty(()).device.type}
+readable = hasattr(torch, "get_default_device")
+seen["get_default_device exists"] = readable
+if readable:
+    seen["read at start"] = str(torch.get_default_device())
+    with torch.device("meta"):
+        seen["read in a with block"] = str(torch.get_default_device())
+torch.set_default_device("meta")
+seen["torch.zeros(2)"] = torch.zeros(2).device.type
+seen["torch.tensor([1.0])"] = torch.tensor([1.0]).device.type
+seen["torch.from_numpy(a)"] = torch.from_numpy(np.arange(3.0)).device.type
+if readable:
+    seen["read while set"] = str(torch.get_default_device())
+torch.set_default_device(None)
+seen["torch.zeros(2) after None"] = torch.zeros(2).device.type
+if readable:
+    try:
+        seen["read after None"] = str(torch.get_default_device())
+    except AttributeError as error:
+        seen["read after None"] = f"AttributeError: {error}"
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.claim("devices.default.cpu-unless-set")
+def test_set_default_device_changes_the_process_until_it_is_set_to_none():
+    child = subprocess.run(
+        [sys.executable, "-c", SET_DEFAULT_DEVICE], capture_output=True, text=True, timeout=300
+    )
+    assert child.returncode == 0, child.stderr
+    seen = json.loads(child.stdout.splitlines()[-1])
+    expected = {
+        "at start": "cpu",
+        "get_default_device exists": torch_version() >= (2, 3),
+        "torch.zeros(2)": "meta",
+        "torch.tensor([1.0])": "meta",
+        "torch.from_numpy(a)": "cpu",
+        "torch.zeros(2) after None": "cpu",
+    }
+    if torch_version() >= (2, 3):
+        expected["read at start"] = "cpu"
+        expected["read while set"] = "meta"
+        # before torch 2.8 get_default_device does not see a `with torch.device(...)` block
+        expected["read in a with block"] = "meta" if torch_version() >= (2, 8) else "cpu"
+        expected["read after None"] = (
+            "cpu"
+            if torch_version() >= (2, 10)
+            else "AttributeError: 'NoneType' object has no attribute 'device'"
+        )
+    assert seen == expected
 
 
 # Mixing devices --------------------------------------------------------------------------------

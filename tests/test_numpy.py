@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import platform
 import re
 import struct
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -14,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reference.dtypes import default_integer_dtype, torch_dtype_name
-from reference.memory import shares_memory
+from reference.memory import buffer_of, shares_memory
 from tests.harness.assertions import (
     assert_copies,
     assert_same_values,
@@ -435,6 +437,70 @@ def test_int8_tensors_convert_to_numpy(values):
     assert array.dtype == np.int8
     assert array.tolist() == values
     assert_shares(tensor, array, "int8 t.numpy()")
+
+
+# What sharing saves -----------------------------------------------------------------------------
+
+TEBIBYTE = 2**40
+
+
+@pytest.mark.claim("numpy.zero_copy.allocates-nothing")
+@given(array=strided_views())
+def test_from_numpy_makes_no_storage_of_its_own(array):
+    tensor = torch.from_numpy(array)
+    storage = tensor.untyped_storage()
+    spans = (storage.data_ptr(), storage.data_ptr() + storage.nbytes())
+    assert spans == buffer_of(array).extent(), f"torch.from_numpy({describe(array)})"
+    assert tensor.data_ptr() == array.ctypes.data, f"torch.from_numpy({describe(array)})"
+
+
+@pytest.mark.claim("numpy.zero_copy.allocates-nothing")
+def test_from_numpy_keeps_the_array_alive_instead_of_copying_it():
+    array = np.arange(5.0)
+    alive = weakref.ref(array)
+    tensor = torch.from_numpy(array)
+    del array
+    gc.collect()
+    assert alive() is not None, "the tensor does not hold the array: its memory is its own"
+    assert tensor.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    del tensor
+    gc.collect()
+    assert alive() is None, "the array outlived the tensor made from it"
+
+
+@pytest.mark.claim("numpy.zero_copy.allocates-nothing")
+@given(base=tensors(shape=shapes(min_dims=1, min_side=1)), data=st.data())
+def test_numpy_makes_no_array_memory_of_its_own(base, data):
+    tensor = data.draw(view_recipes(tuple(base.shape)), label="view").apply(base)
+    array = tensor.numpy()
+    assert not array.flags.owndata, f"{describe(tensor)}.numpy() owns its data"
+    assert array.ctypes.data == tensor.data_ptr(), describe(tensor)
+    storage = tensor.untyped_storage()
+    low, high = buffer_of(array).extent()
+    assert storage.data_ptr() <= low, describe(tensor)
+    assert high <= storage.data_ptr() + storage.nbytes(), describe(tensor)
+    expected = tensor.tolist()
+    del tensor, base
+    gc.collect()
+    assert isinstance(array.base, torch.Tensor), type(array.base)
+    assert array.tolist() == expected, "the array's memory did not outlive the tensor"
+
+
+@pytest.mark.claim("numpy.zero_copy.allocates-nothing")
+def test_a_tebibyte_converts_both_ways_because_nothing_is_copied():
+    four_bytes = np.zeros(1, dtype=np.float32)
+    huge = np.lib.stride_tricks.as_strided(four_bytes, shape=(TEBIBYTE // 4,), strides=(0,))
+    assert huge.nbytes == TEBIBYTE
+    tensor = torch.from_numpy(huge)  # a copy would need the whole tebibyte
+    assert (tuple(tensor.shape), tensor.stride()) == ((TEBIBYTE // 4,), (0,))
+    assert tensor.untyped_storage().nbytes() == 4
+    tensor[0] = 3.0
+    assert four_bytes[0] == 3.0, "the tensor's one element is not the array's"
+    expanded = torch.zeros(1).expand(TEBIBYTE // 4)
+    back = expanded.numpy()
+    assert (back.nbytes, back.strides) == (TEBIBYTE, (0,))
+    assert not back.flags.owndata
+    assert back.ctypes.data == expanded.data_ptr()
 
 
 # The trap of notes 003 --------------------------------------------------------------------------
