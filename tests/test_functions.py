@@ -35,6 +35,11 @@ TANH_INSIDE = {torch.float32: 8.0, torch.float64: 18.0}
 SOFTPLUS_ABOVE_RELU = {torch.float32: 12.0, torch.float64: 20.0}
 
 
+def notes_000_inputs(device: str) -> torch.Tensor:
+    """Notes 000's `x = torch.linspace(-5, 5, 200)`, float32, for the activation plots."""
+    return torch.linspace(-5, 5, 200, device=device)
+
+
 @st.composite
 def float_tensors(draw, device: str, dtype: torch.dtype, bound: float = 120.0, shape=None):
     """A tensor of `dtype` on `device` holding drawn floats in [-bound, bound] (rounded to the
@@ -79,6 +84,17 @@ def test_relu_is_max_of_x_and_zero(device, dtype, data):
 
 
 @pytest.mark.claim("functions.relu.formula")
+def test_notes_000_relu_of_the_plotted_inputs(device):
+    x = notes_000_inputs(device)
+    y = torch.relu(x)
+    call = f"torch.relu(torch.linspace(-5, 5, 200)) on {device}"
+    assert y.dtype == torch.float32, call
+    assert np.array_equal(y.cpu().numpy(), ref.relu(x.cpu().numpy())), call
+    assert (y[:100] == 0).all(), call  # 0 on the left
+    assert torch.equal(y[100:], x[100:]), call  # the line y = x on the right
+
+
+@pytest.mark.claim("functions.relu.formula")
 def test_relu_keeps_nan_negative_zero_and_infinity(device):
     special = torch.tensor([float("nan"), -0.0, math.inf, -math.inf], device=device)
     result = torch.relu(special).cpu()
@@ -99,6 +115,16 @@ def test_sigmoid_is_its_formula(device, dtype, data):
     result = torch.sigmoid(tensor)
     assert_close(result, ref.sigmoid(array), f"torch.sigmoid({describe(tensor)})", ROUNDED_ONCE)
     assert ((result >= 0) & (result <= 1)).all(), f"torch.sigmoid({describe(tensor)}) left [0, 1]"
+
+
+@pytest.mark.claim("functions.sigmoid.formula")
+def test_notes_000_sigmoid_of_the_plotted_inputs(device):
+    x = notes_000_inputs(device)
+    y = torch.sigmoid(x)
+    call = f"torch.sigmoid(torch.linspace(-5, 5, 200)) on {device}"
+    assert y.dtype == torch.float32, call
+    assert_close(y, ref.sigmoid(x.double().cpu().numpy()), call, ROUNDED_ONCE)
+    assert ((y > 0) & (y < 1)).all(), call
 
 
 @pytest.mark.claim("functions.sigmoid.formula")
@@ -139,6 +165,16 @@ def test_tanh_is_its_formula(device, dtype, data):
 
 
 @pytest.mark.claim("functions.tanh.formula")
+def test_notes_000_tanh_of_the_plotted_inputs(device):
+    x = notes_000_inputs(device)
+    y = torch.tanh(x)
+    call = f"torch.tanh(torch.linspace(-5, 5, 200)) on {device}"
+    assert y.dtype == torch.float32, call
+    assert_close(y, ref.tanh(x.double().cpu().numpy()), call, ROUNDED_ONCE)
+    assert ((y > -1) & (y < 1)).all(), call
+
+
+@pytest.mark.claim("functions.tanh.formula")
 @settings(max_examples=examples(1 / 4))
 @given(dtype=st.sampled_from(WIDE_FLOATING), data=st.data())
 def test_tanh_is_strictly_inside_until_it_rounds_to_its_limits(device, dtype, data):
@@ -173,6 +209,21 @@ def test_softplus_is_its_formula(device, dtype, beta, threshold, data):
     )
     above = away & (beta * array > threshold)  # x itself, not a rounded copy of it
     assert np.array_equal(result.double().cpu().numpy()[above], array[above]), call
+
+
+@pytest.mark.claim("functions.softplus.formula")
+def test_notes_000_softplus_with_its_defaults(device):
+    x = notes_000_inputs(device)
+    y = F.softplus(x)
+    call = f"F.softplus(torch.linspace(-5, 5, 200)) on {device}"
+    assert y.dtype == torch.float32, call
+    assert_close(y, ref.softplus(x.double().cpu().numpy(), 1.0, 20.0), call, ROUNDED_ONCE)
+    # The default threshold shows in float64, where log1p(e**-x) survives at x near 20:
+    # 20.5 is above it (x itself), 19.5 below (x plus about 3.4e-9).
+    above, below = F.softplus(torch.tensor([20.5, 19.5], dtype=torch.float64, device=device))
+    assert above.item() == 20.5, f"F.softplus(20.5) in float64 is {above.item()!r}"
+    assert below.item() > 19.5, f"F.softplus(19.5) in float64 is {below.item()!r}"
+    assert_close(below, ref.softplus(np.array(19.5), 1.0, 20.0), "F.softplus(19.5)", ROUNDED_ONCE)
 
 
 @pytest.mark.claim("functions.softplus.formula")
@@ -386,6 +437,18 @@ def test_softmax_keeps_the_order_of_the_scores(device, array):
     tensor = torch.tensor(array, device=device)
     result = F.softmax(tensor, dim=1)
     assert torch.equal(result.argmax(dim=1), tensor.argmax(dim=1)), f"softmax of {describe(tensor)}"
+
+
+@pytest.mark.claim("functions.softmax.sums-to-one")
+def test_notes_000_softmax_of_float32_scores_sums_to_one_per_row(device):
+    out = torch.tensor([[2.0, -1.0], [0.0, 3.0], [1.0, 1.0]], device=device)  # (batch, 2)
+    probabilities = F.softmax(out, dim=1)
+    call = f"F.softmax({describe(out)}, dim=1)"
+    assert probabilities.dtype == torch.float32, call
+    assert_close(probabilities.double().sum(1), np.ones(3), call, ROUNDED_ONCE, dtype=torch.float32)
+    assert_close(probabilities, ref.softmax(out.double().cpu().numpy(), 1), call, ROUNDED_ONCE)
+    assert probabilities[2].tolist() == [0.5, 0.5], call  # equal scores, equal probabilities
+    assert torch.max(probabilities, 1)[1].tolist() == [0, 1, 0], call  # the tie goes to 0
 
 
 @st.composite

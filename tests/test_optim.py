@@ -112,6 +112,18 @@ def test_plain_sgd_subtracts_lr_times_the_gradient():
 
 
 @pytest.mark.claim("optim.sgd.update-rule")
+def test_notes_001_sgd_with_momentum_0_9_steps_through_its_buffer(device):
+    params, grads = np.array([1.0, -2.0]), [np.array([0.5, 4.0]), np.array([-1.0, 2.0])]
+    got = run_torch(torch.optim.SGD, params, grads, device, lr=0.1, momentum=0.9)
+    want = run_reference(sgd_step, params, grads, lr=0.1, momentum=0.9)
+    # b = g1 = [0.5, 4], p = [0.95, -2.4]; b = 0.9 * b + g2 = [-0.55, 5.6], p = [1.005, -2.96]
+    for step, by_hand in enumerate([[0.95, -2.4], [1.005, -2.96]]):
+        call = f"torch.optim.SGD([p], lr=0.1, momentum=0.9) after step {step + 1} of 2"
+        assert_close(got[step], want[step], call, REORDERED)
+        assert_close(got[step], by_hand, call, REORDERED)
+
+
+@pytest.mark.claim("optim.sgd.update-rule")
 @pytest.mark.parametrize(("momentum", "dampening"), [(0.0, 0.0), (0.9, 0.1)])
 def test_nesterov_needs_momentum_and_no_dampening(momentum, dampening):
     parameter = torch.zeros(2, requires_grad=True)
@@ -213,6 +225,17 @@ def test_adagrad_step_is_the_textbook_rule(
     )
 
 
+@pytest.mark.claim("optim.adagrad.update-rule")
+def test_adagrads_first_step_with_its_defaults_moves_every_weight_by_about_lr(device):
+    params, grads = np.zeros(2), [np.array([1e-3, -50.0])]
+    (got,) = run_torch(torch.optim.Adagrad, params, grads, device, lr=0.1)
+    (want,) = run_reference(adagrad_step, params, grads, lr=0.1)
+    call = f"Adagrad([p], lr=0.1).step() from zeros with grad {grads[0].tolist()}"
+    assert_close(got, want, call, REORDERED)
+    # s = g**2, so the step is lr * g / (|g| + eps) with eps = 1e-10: lr, less 1e-7 of it at most
+    assert_close(got, [-0.1 / (1 + 1e-10 / 1e-3), 0.1 / (1 + 1e-10 / 50)], call, REORDERED)
+
+
 @pytest.mark.claim("optim.rmsprop.update-rule")
 @settings(max_examples=examples(5 / 4))
 @given(
@@ -244,6 +267,17 @@ def test_rmsprop_step_is_the_textbook_rule(
         maximize=maximize,
         foreach=foreach,
     )
+
+
+@pytest.mark.claim("optim.rmsprop.update-rule")
+def test_rmsprops_first_step_with_its_defaults_is_lr_over_root_one_minus_alpha(device):
+    params, grads = np.zeros(1), [np.array([3.0])]
+    (got,) = run_torch(torch.optim.RMSprop, params, grads, device, lr=0.01)
+    (want,) = run_reference(rmsprop_step, params, grads, lr=0.01)
+    call = "RMSprop([p], lr=0.01).step() from [0.] with grad [3.]"
+    assert_close(got, want, call, REORDERED)
+    # v = (1 - 0.99) * 9 = 0.09: the step is 0.01 * 3 / (0.3 + 1e-8), ten times lr, less eps's part
+    assert_close(got, [-0.1 / (1 + 1e-8 / 0.3)], call, REORDERED)
 
 
 @pytest.mark.claim("optim.adam.update-rule")
@@ -287,3 +321,15 @@ def test_adams_first_step_moves_every_weight_by_about_lr():
     torch.optim.Adam([parameter], lr=0.01, eps=0.0).step()
     call = f"Adam(lr=0.01, eps=0).step() from zeros with grad {grads.tolist()}"
     assert_close(parameter, [-0.01, 0.01, -0.01], call, REORDERED)
+
+
+@pytest.mark.claim("optim.adam.update-rule")
+def test_notes_001_adam_with_lr_0_01_and_its_defaults_is_the_reference(device):
+    params, grads = np.zeros(3), [np.array([1e-3, -5.0, 200.0])]
+    (got,) = run_torch(torch.optim.Adam, params, grads, device, lr=0.01)
+    (want,) = run_reference(adam_step, params, grads, lr=0.01)
+    call = f"Adam([p], lr=0.01).step() from zeros with grad {grads[0].tolist()}"
+    assert_close(got, want, call, REORDERED)
+    # lr * g / (|g| + eps) with eps = 1e-8
+    by_hand = [-0.01 / (1 + 1e-8 / 1e-3), 0.01 / (1 + 1e-8 / 5), -0.01 / (1 + 1e-8 / 200)]
+    assert_close(got, by_hand, call, REORDERED)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
@@ -17,6 +17,8 @@ from tests.harness.tolerances import SUMMED
 
 NON_EMPTY = shapes(min_side=1)
 REDUCTIONS = ("sum", "mean", "amax", "argmax")
+NOTES_004_T = [[1, 0, 0, 2], [0, 3, 3, 0], [4, 0, 0, 5]]
+NOTES_004_SQUARE = [[0, 1, 0], [2, 0, 2], [0, 3, 0]]
 
 
 @st.composite
@@ -55,8 +57,10 @@ def test_reducing_everything_gives_a_zero_dim_tensor(device, shape):
 @pytest.mark.claim("reductions.whole.zero-dim-result")
 @pytest.mark.devices("cpu", "cuda")
 @given(array=arrays(dtype=np.int64))
+@example(array=np.array(NOTES_004_SQUARE))  # notes 004: tensor(8), numel 1
 def test_a_whole_sum_is_exact(device, array):
     total = torch.tensor(array, device=device).sum()
+    assert total.shape == ()
     assert total.numel() == 1
     assert total.item() == sum(int(value) for value in array.ravel()), describe(array)
 
@@ -94,6 +98,17 @@ def test_the_values_are_the_reduction_along_the_dim(device, array, keepdim, data
 
 
 @pytest.mark.claim("reductions.dim.removes-the-dim")
+@pytest.mark.devices("cpu", "cuda")
+def test_notes_004_sum_of_rows_and_max_of_each_row(device):
+    rows = torch.tensor([[1.0] * 4, [2.0] * 4, [3.0] * 4], device=device)
+    t = torch.tensor(NOTES_004_T, device=device)
+    assert rows.sum(dim=0).tolist() == [6.0, 6.0, 6.0, 6.0], "t.sum(dim=0) of notes 004's rows"
+    assert rows.sum(dim=1).tolist() == [4.0, 8.0, 12.0], "t.sum(dim=1) of notes 004's rows"
+    assert rows.sum(dim=0).dtype == torch.float32
+    assert t.max(dim=1).values.tolist() == [2, 3, 5], "t.max(dim=1) of notes 004's t"
+
+
+@pytest.mark.claim("reductions.dim.removes-the-dim")
 def test_a_dim_named_twice_or_out_of_range_is_refused(device):
     tensor = torch.zeros(2, 3, device=device)
     with pytest.raises(RuntimeError, match=r"multiple times|duplicate"):  # worded per device
@@ -105,7 +120,6 @@ def test_a_dim_named_twice_or_out_of_range_is_refused(device):
 # Shape messages of a (3, 4) tensor minus a (3,) one: CPU and CUDA name the sizes, meta the
 # dimension it tried to broadcast.
 BROADCAST_REFUSED = r"must match the size|Attempting to broadcast a dimension"
-NOTES_004_T = [[1, 0, 0, 2], [0, 3, 3, 0], [4, 0, 0, 5]]
 
 
 @pytest.mark.claim("reductions.dim.not-kept-as-size-one")
@@ -127,7 +141,7 @@ def test_notes_004_results_are_4_and_3_not_1x4_and_3x1(device):
 @pytest.mark.claim("reductions.dim.not-kept-as-size-one")
 @pytest.mark.devices("cpu", "cuda")
 def test_notes_004_square_a_result_without_keepdim_broadcasts_as_a_row(device):
-    square = torch.tensor([[0, 1, 0], [2, 0, 2], [0, 3, 0]], device=device)
+    square = torch.tensor(NOTES_004_SQUARE, device=device)
     row_max = square.max(dim=1).values
     assert row_max.tolist() == [1, 2, 3]
     # a (3,) result lines up with the last dim: column j loses row j's maximum
@@ -171,10 +185,44 @@ def test_sum_of_bools_and_integers_is_int64(device, dtype, shape, data):
     dtype=numpy_dtypes(NARROW_INTEGRAL_DTYPES),  # int64 can overflow
     count=st.integers(1, 2000),
 )
+@example(dtype=np.dtype(bool), count=2000)  # a count of 2000 Trues: more than uint8 holds
 def test_sum_does_not_overflow_the_input_dtype(device, dtype, count):
     largest = 1 if dtype == np.bool_ else int(np.iinfo(dtype).max)
     tensor = torch.full((count,), largest, dtype=torch_dtype(dtype), device=device)
     assert tensor.sum().item() == count * int(largest), f"{count} x {largest} as {dtype.name}"
+
+
+@pytest.mark.claim("reductions.sum.integers-add-in-int64")
+@pytest.mark.devices("cpu", "cuda")
+def test_notes_003_and_004_count_the_correct_predictions(device):
+    preds = torch.tensor(
+        [[0.1, 0.7, 0.2], [0.2, 0.3, 0.5], [0.6, 0.3, 0.1], [0.1, 0.1, 0.8]], device=device
+    )
+    labels = torch.tensor([1, 0, 0, 2], device=device)
+    predicted = preds.argmax(dim=1)
+    assert predicted.tolist() == [1, 2, 0, 2]
+    correct = predicted.eq(labels).sum()  # notes 004
+    assert correct.dtype == torch.int64, f"a sum of bools is {correct.dtype}"
+    assert correct.shape == ()
+    count = correct.item()
+    assert type(count) is int, f".item() gave {count!r}"
+    assert count == 3, f".item() gave {count!r}"
+    assert torch.eq(predicted, labels).sum().item() == 3  # notes 003
+
+
+@pytest.mark.claim("reductions.mean.needs-floating-point")
+def test_notes_004_mean_of_a_float32_matrix_converts_on():
+    t = torch.tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]], dtype=torch.float32)
+    mean = t.mean()
+    assert mean.dtype == torch.float32
+    assert mean.shape == ()
+    assert type(mean.item()) is float, "t.mean().item()"
+    assert mean.item() == 5.0, "t.mean().item()"
+    assert t.mean(dim=0).tolist() == [4.0, 5.0, 6.0], "t.mean(dim=0).tolist()"
+    columns = t.mean(dim=0).numpy()
+    assert isinstance(columns, np.ndarray)
+    assert columns.dtype == np.float32
+    assert columns.tolist() == [4.0, 5.0, 6.0], "t.mean(dim=0).numpy()"
 
 
 @pytest.mark.claim("reductions.mean.needs-floating-point")
@@ -194,6 +242,7 @@ def test_mean_of_an_integer_tensor_raises(device, dtype, shape, data):
 
 @pytest.mark.claim("reductions.argmax.flat-index")
 @given(array=tied_arrays())
+@example(array=np.array(NOTES_004_T))  # notes 004: tensor(11)
 def test_argmax_without_dim_is_an_index_into_flatten(device, array):
     tensor = torch.tensor(array, device=device)
     index = tensor.argmax()
@@ -204,6 +253,7 @@ def test_argmax_without_dim_is_an_index_into_flatten(device, array):
 
 @pytest.mark.claim("reductions.argmax.flat-index")
 @given(array=arrays(dtype=np.int64, shape=NON_EMPTY))
+@example(array=np.array(NOTES_004_T))
 def test_the_flat_index_points_at_the_maximum(device, array):
     tensor = torch.tensor(array, device=device)
     assert tensor.flatten()[tensor.argmax()].item() == array.max(), describe(tensor)
@@ -231,11 +281,34 @@ def test_max_along_a_dim_returns_values_and_their_indices(device, array, keepdim
 
 
 @pytest.mark.claim("reductions.max.values-and-indices")
+def test_notes_004_max_along_each_dim(device):
+    t = torch.tensor(NOTES_004_T, device=device)
+    values, indices = t.max(dim=0)
+    assert values.tolist() == [4, 3, 3, 5], "t.max(dim=0).values"
+    assert indices.tolist() == [2, 1, 1, 2], "t.max(dim=0).indices"
+    assert t.argmax(dim=0).tolist() == [2, 1, 1, 2]
+    by_row = torch.max(t, 1)
+    assert isinstance(by_row, tuple)
+    assert len(by_row) == 2
+    assert by_row.values.tolist() == by_row[0].tolist() == [2, 3, 5], "torch.max(t, 1)[0]"
+    assert by_row[1].tolist() == t.argmax(dim=1).tolist() == [3, 1, 3], "torch.max(t, 1)[1]"
+
+
+@pytest.mark.claim("reductions.max.values-and-indices")
 def test_max_without_dim_returns_the_value_alone():
     result = torch.tensor([[1, 5], [3, 2]]).max()
     assert isinstance(result, torch.Tensor)
     assert result.shape == ()
     assert result.item() == 5
+
+
+@pytest.mark.claim("reductions.argmax.first-occurrence")
+def test_notes_004_row_with_two_threes_gives_the_first(device):
+    t = torch.tensor(NOTES_004_T, device=device)
+    # the notes print [3, 2, 3]: the second 3 of [0, 3, 3, 0], before torch 1.7
+    assert t.max(dim=1).indices.tolist() == [3, 1, 3], "t.max(dim=1).indices"
+    assert t.argmax(dim=1).tolist() == [3, 1, 3], "t.argmax(dim=1)"
+    assert torch.max(t, 1)[1].tolist() == [3, 1, 3], "torch.max(t, 1)[1]"
 
 
 @pytest.mark.claim("reductions.argmax.first-occurrence")
