@@ -34,6 +34,12 @@ def _set_deterministic(value: tuple[bool, bool]) -> None:
     torch.use_deterministic_algorithms(enabled, warn_only=warn_only)
 
 
+def _default_device() -> torch.device:
+    # Where a factory allocates: torch.get_default_device() is missing before torch 2.3 and, on
+    # 2.3 to 2.7, says "cpu" inside a `with torch.device(...)` block (spec/devices.md).
+    return torch.empty(()).device
+
+
 def _set_cudnn(name: str) -> Callable[[object], None]:
     return lambda value: setattr(torch.backends.cudnn, name, value)
 
@@ -42,6 +48,7 @@ SETTINGS = (
     Setting("grad mode", torch.is_grad_enabled, torch.set_grad_enabled),
     Setting("inference mode", torch.is_inference_mode_enabled, None),
     Setting("default dtype", torch.get_default_dtype, torch.set_default_dtype),
+    Setting("default device", _default_device, torch.set_default_device),
     Setting("intra-op threads", torch.get_num_threads, torch.set_num_threads),
     Setting("deterministic algorithms", _deterministic, _set_deterministic),
     Setting("warn always", torch.is_warn_always_enabled, torch.set_warn_always),
@@ -58,8 +65,6 @@ SETTINGS = (
         _set_cudnn("deterministic"),
     ),
 )
-if hasattr(torch, "get_default_device"):  # torch 2.3
-    SETTINGS += (Setting("default device", torch.get_default_device, torch.set_default_device),)
 
 
 def snapshot() -> dict[str, object]:

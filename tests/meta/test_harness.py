@@ -232,6 +232,17 @@ def test_the_guard_sees_and_restores_a_changed_default_dtype_and_grad_mode():
     assert global_state.snapshot() == before
 
 
+def test_the_guard_sees_a_default_device_on_every_release_and_inside_a_with_block():
+    """torch.get_default_device() is missing before torch 2.3 and says "cpu" inside a
+    `with torch.device(...)` block before 2.8: the guard reads where a factory allocates."""
+    before = global_state.snapshot()
+    with torch.device("meta"):
+        assert global_state.changes(before, global_state.snapshot()) == [
+            "default device: device(type='cpu') -> device(type='meta')"
+        ]
+    assert global_state.snapshot() == before
+
+
 # Threads under xdist ------------------------------------------------------------------------------
 
 
