@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import math
 import operator
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -90,6 +93,93 @@ def test_empty_has_the_shape_dtype_and_device_asked(shape, dtype, spread, device
     assert tensor.dtype == (dtype or torch.get_default_dtype()), call
     assert tensor.device.type == device, call
     assert (tensor.layout, tensor.requires_grad) == (torch.strided, False), call
+
+
+def generator_states(device: str) -> list[torch.Tensor]:
+    """The global generators' states: the CPU's, and the current CUDA device's on `cuda`."""
+    states = [torch.random.get_rng_state()]
+    if device == "cuda":
+        states.append(torch.cuda.get_rng_state())
+    return states
+
+
+@contextmanager
+def deterministic_algorithms() -> Iterator[None]:
+    """`torch.use_deterministic_algorithms(True)` for a block, then the setting as it was."""
+    enabled = torch.are_deterministic_algorithms_enabled()
+    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.use_deterministic_algorithms(True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(enabled, warn_only=warn_only)
+
+
+def deterministic_fill(dtype: torch.dtype):
+    """What deterministic mode writes into uninitialised memory of `dtype` (None: NaN)."""
+    if dtype == torch.bool:
+        return True
+    return None if dtype.is_floating_point else torch.iinfo(dtype).max
+
+
+@pytest.mark.claim("tensors.empty.not-random")
+def test_empty_draws_nothing_from_the_generators(device):
+    before = generator_states(device)
+    torch.empty(5, 3, device=device)
+    after = generator_states(device)
+    assert all(map(torch.equal, before, after)), "torch.empty(5, 3) advanced a generator"
+    with seeded(0, device):
+        seeded_state = generator_states(device)[-1]
+        torch.rand(5, 3, device=device)
+        # The contrast: the generator torch.rand draws from on this device moves.
+        assert not torch.equal(seeded_state, generator_states(device)[-1]), "rand drew nothing"
+
+
+@pytest.mark.claim("tensors.empty.not-random")
+def test_empty_takes_no_generator():
+    generator = torch.Generator().manual_seed(0)
+    with pytest.raises(TypeError):
+        torch.empty(5, 3, generator=generator)
+    assert torch.rand(5, 3, generator=generator).shape == (5, 3)
+
+
+@pytest.mark.claim("tensors.empty.not-random")
+def test_empty_5_3_is_all_nan_under_deterministic_algorithms(device):
+    with deterministic_algorithms():
+        made = [torch.empty(5, 3, device=device) for _ in range(2)]
+    for tensor in made:  # the same fill on every call
+        assert tensor.shape == (5, 3)
+        assert tensor.isnan().all(), f"torch.empty(5, 3) in deterministic mode: {tensor}"
+
+
+@pytest.mark.claim("tensors.empty.not-random")
+@pytest.mark.parametrize("dtype", PROMOTION_MODELLED, ids=dtype_name)
+@given(shape=SHAPES)
+def test_empty_under_deterministic_algorithms_is_filled_with_a_fixed_value(dtype, shape, device):
+    with deterministic_algorithms():
+        tensor = torch.empty(shape, dtype=dtype, device=device)
+    fill = deterministic_fill(dtype)
+    call = f"torch.empty({shape}, dtype={dtype}) under use_deterministic_algorithms(True)"
+    if fill is None:
+        assert tensor.isnan().all(), call
+    else:
+        assert flat(tensor) == [fill] * math.prod(shape), call
+
+
+@pytest.mark.claim("tensors.empty.not-random")
+def test_the_flag_that_turns_the_fill_off_arrives_in_torch_2_2():
+    if torch_version() < (2, 2):
+        missing = r"^No module named 'torch\.utils\.deterministic'$"
+        with pytest.raises(ModuleNotFoundError, match=missing):
+            importlib.import_module("torch.utils.deterministic")
+        return
+    flag = importlib.import_module("torch.utils.deterministic")
+    assert flag.fill_uninitialized_memory is True, "the fill's default"
+    try:
+        flag.fill_uninitialized_memory = False
+        assert flag.fill_uninitialized_memory is False
+    finally:
+        flag.fill_uninitialized_memory = True
 
 
 @pytest.mark.claim("tensors.empty.uninitialised")
@@ -687,10 +777,30 @@ def test_factories_make_strided_tensors(shape, device):
 
 
 @pytest.mark.claim("tensors.layout.strided-default")
-def test_the_layout_is_named_strided_not_stried():
+def test_zeros_2_2_is_strided(device):
+    tensor = torch.zeros(2, 2, device=device)
+    assert tensor.layout == torch.strided, f"{describe(tensor)}.layout"
     assert isinstance(torch.strided, torch.layout)
-    assert str(torch.strided) == "torch.strided"
+
+
+@pytest.mark.claim("tensors.layout.stried-does-not-exist")
+def test_there_is_no_torch_stried():
+    with pytest.raises(AttributeError, match=r"^module 'torch' has no attribute 'stried'$"):
+        torch.zeros(2, 2, layout=torch.stried)
     assert not hasattr(torch, "stried")
+    assert str(torch.strided) == "torch.strided"
+    assert torch.zeros(2, 2, layout=torch.strided).layout == torch.strided
+
+
+@pytest.mark.claim("tensors.layout.stried-does-not-exist")
+@pytest.mark.parametrize(
+    "name", ["sparse_coo", "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc"]
+)
+def test_the_sparse_layouts_are_more_than_sparse_coo(name):
+    layout = getattr(torch, name)
+    assert isinstance(layout, torch.layout)
+    assert str(layout) == f"torch.{name}"
+    assert layout != torch.strided
 
 
 @pytest.mark.claim("tensors.layout.sparse-coo-is-coordinates")
