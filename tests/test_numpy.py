@@ -12,7 +12,7 @@ import weakref
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from reference.dtypes import default_integer_dtype, torch_dtype_name
@@ -143,6 +143,7 @@ def test_from_numpy_warns_about_read_only_arrays_once_per_process():
 
 @pytest.mark.claim("numpy.as_tensor.shares-when-nothing-changes")
 @given(array=strided_views())
+@example(array=np.array([1, 2, 3]))  # notes 004's data
 def test_as_tensor_shares_when_dtype_and_device_match(array):
     assert_shares(array, torch.as_tensor(array), "torch.as_tensor(a)")
     same = torch.as_tensor(array, dtype=torch_dtype(array.dtype), device="cpu")
@@ -236,6 +237,19 @@ def test_tensor_always_copies(array, device):
     assert_same_values(array, changed(before), "a, after torch.tensor(a).zero_()")
 
 
+@pytest.mark.claim("numpy.tensor.always-copies")
+def test_tensor_of_the_notes_array_keeps_its_values_after_the_array_is_zeroed():
+    data = np.array([1, 2, 3])  # notes 004; not an @example above, which writes to its input
+    t2 = torch.tensor(data)
+    assert_copies(data, t2, "torch.tensor(data)")
+    data[0] = 0
+    data[1] = 0
+    data[2] = 0
+    assert t2.tolist() == [1, 2, 3], "torch.tensor(data), after data was zeroed"
+    t2.add_(5)
+    assert data.tolist() == [0, 0, 0], "data, after torch.tensor(data).add_(5)"
+
+
 def converts_numpy_bools(call, expected: list | bool, dtype: torch.dtype, expression: str) -> None:
     """`call()` gives a `dtype` tensor of `expected` on the releases where NumPy bools convert
     into `dtype`, with NumPy's DeprecationWarning where torch reads them through `__index__`;
@@ -262,6 +276,7 @@ def converts_numpy_bools(call, expected: list | bool, dtype: torch.dtype, expres
 
 @pytest.mark.claim("numpy.scalars.bool-converts")
 @given(values=st.lists(st.booleans(), min_size=1, max_size=6))
+@example(values=[True, False])  # mask[0] is np.True_
 def test_numpy_bools_convert_to_a_bool_tensor_unless_torch_reads_them_as_integers(values):
     mask = np.array(values)
     scalars = list(mask)  # NumPy bool scalars
@@ -323,6 +338,8 @@ def test_numpy_bools_into_a_float_dtype_and_0d_bool_arrays_convert_everywhere(va
 @pytest.mark.claim("numpy.tensor_class.float32")
 @legacy_constructors
 @given(array=arrays(dtype=numpy_dtypes(REAL_DTYPES), shape=shapes(min_dims=1)))
+@example(array=np.array([1, 2, 3]))  # notes 004's torch.Tensor(data)
+@example(array=np.array([[1, 2, 3], [4, 5, 6]]))  # notes 003's torch.FloatTensor(arr)
 def test_tensor_class_makes_float32_from_any_array(constructor, array):
     tensor = constructor(array)
     assert tensor.dtype == torch.float32, describe(array)
@@ -394,6 +411,16 @@ def test_numpy_shares_the_tensors_memory_both_ways(base, data):
     assert_same_values(tensor, new_values, "t, after t.numpy()[...] = new")
 
 
+@pytest.mark.claim("numpy.tensor_numpy.shares-memory")
+def test_numpy_of_ones_sees_add_():
+    a = torch.ones(5)  # notes 002 and 001
+    b = a.numpy()
+    a.add_(1)
+    assert b.dtype == np.float32, describe(b)
+    assert b.tolist() == [2.0] * 5, "b = a.numpy(), after a.add_(1)"
+    assert_shares(a, b, "a.numpy()")
+
+
 @pytest.mark.claim("numpy.tensor_numpy.requires-grad-raises")
 @given(array=arrays(dtype=numpy_dtypes(INEXACT_DTYPES), shape=NON_EMPTY))
 def test_numpy_refuses_a_tensor_that_requires_grad(array):
@@ -401,6 +428,8 @@ def test_numpy_refuses_a_tensor_that_requires_grad(array):
     with pytest.raises(RuntimeError, match=r"requires grad.*detach\(\)\.numpy\(\)"):
         tensor.numpy()
     assert_shares(tensor, tensor.detach().numpy(), "t.detach().numpy()")
+    assert_shares(tensor, tensor.data.numpy(), "t.data.numpy()")  # notes 000
+    assert_shares(tensor, torch.detach(tensor).numpy(), "torch.detach(t).numpy()")  # notes 003
     assert_shares(tensor, tensor.numpy(force=True), "t.numpy(force=True)")
 
 
@@ -533,6 +562,17 @@ def test_in_place_changes_are_seen_through_the_other_object(array, step, numpy_o
     assert_same_values(array, plus(original, 2 * step), f"... {torch_op}; arr")
 
 
+@pytest.mark.claim("numpy.trap.in-place-is-seen")
+def test_the_notes_in_place_trap():
+    arr = np.array([1, 2, 3, 4])  # notes 003
+    t1 = torch.from_numpy(arr)
+    arr += 1
+    assert t1.tolist() == [2, 3, 4, 5], "t1, after arr += 1"
+    t1.add_(2)
+    assert arr.tolist() == [4, 5, 6, 7], "arr, after t1.add_(2)"
+    assert t1.tolist() == [4, 5, 6, 7]
+
+
 @pytest.mark.claim("numpy.trap.rebinding-is-not")
 @given(array=arrays(dtype=numpy_dtypes(ARITHMETIC_DTYPES), shape=ARRAY_SHAPES), step=STEPS)
 def test_rebinding_to_a_new_object_leaves_the_other_alone(array, step):
@@ -548,6 +588,20 @@ def test_rebinding_to_a_new_object_leaves_the_other_alone(array, step):
     assert_same_values(array, original, "arr, after t = t.add(k)")
     assert_same_values(new_tensor, plus(original, step), "t.add(k)")
     assert not shares_memory(new_tensor, array), "t.add(k) must be new memory"
+
+
+@pytest.mark.claim("numpy.trap.rebinding-is-not")
+def test_the_notes_rebinding_escape():
+    arr2 = np.array([1, 2, 3, 4])  # notes 003
+    t2 = torch.from_numpy(arr2)
+    shared = arr2
+    arr2 = arr2 + 1
+    assert t2.tolist() == [1, 2, 3, 4], "t2, after arr2 = arr2 + 1"
+    t2 = t2.add(2)
+    assert t2.tolist() == [3, 4, 5, 6], "t2.add(2)"
+    assert arr2.tolist() == [2, 3, 4, 5], "arr2, after t2 = t2.add(2)"
+    assert shared.tolist() == [1, 2, 3, 4], "the array t2 was made from, after t2 = t2.add(2)"
+    assert not shares_memory(shared, t2), "t2.add(2) must be new memory"
 
 
 @pytest.mark.claim("numpy.from_numpy.shares-memory")
