@@ -136,7 +136,9 @@ def test_the_notes_linear_initialises_a_3_by_4_weight_not_4_by_3(device):
         match=r"size mismatch for weight: copying a param with shape torch.Size\(\[4, 3\]\) "
         r"from checkpoint, the shape in current model is torch.Size\(\[3, 4\]\)",
     ):
-        fc.load_state_dict({"weight": torch.zeros(4, 3), "bias": torch.zeros(3)})
+        fc.load_state_dict(
+            {"weight": torch.zeros(4, 3, device=device), "bias": torch.zeros(3, device=device)}
+        )
     fc.weight = nn.Parameter(torch.zeros(4, 3, device=device))  # assignment checks no shape
     in_feature = torch.tensor([1, 2, 3, 4], dtype=torch.float32, device=device)
     with pytest.raises(RuntimeError, match=NOT_MULTIPLIED):
@@ -168,7 +170,10 @@ def test_linear_weight_is_out_by_in_and_refuses_in_by_out(device, features):
     assert tuple(layer.weight.shape) == (out_features, in_features), f"{call}.weight"
     with pytest.raises(RuntimeError, match="size mismatch for weight"):
         layer.load_state_dict(
-            {"weight": torch.zeros(in_features, out_features), "bias": torch.zeros(out_features)}
+            {
+                "weight": torch.zeros(in_features, out_features, device=device),
+                "bias": torch.zeros(out_features, device=device),
+            }
         )
 
 
