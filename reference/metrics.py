@@ -21,9 +21,10 @@ from reference.arguments import as_int, as_int_list, as_real_array, type_name
 def _classes(name: str, values: Sequence[int], num_classes: int | None = None) -> list[int]:
     values = as_int_list(values, name)
     for value in values:
-        if value < 0 or (num_classes is not None and value >= num_classes):
-            bound = f"[0, {num_classes})" if num_classes is not None else "non-negative"
-            raise ValueError(f"{name} holds {value}, outside {bound}")
+        if num_classes is not None and not 0 <= value < num_classes:
+            raise ValueError(f"{name} holds {value}, outside [0, {num_classes})")
+        if value < 0:
+            raise ValueError(f"{name} holds {value}: a class is never negative")
     return values
 
 

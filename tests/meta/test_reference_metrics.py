@@ -56,23 +56,52 @@ def test_small_cases_by_hand():
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: confusion_matrix([0, 3], [0, 1], 3), ValueError, r"labels holds 3, outside"),
-        (lambda: confusion_matrix([0], [-1], 3), ValueError, "predicted holds -1"),
+        (lambda: confusion_matrix([0, 3], [0, 1], 3), ValueError, "labels holds 3, outside [0, 3)"),
+        (lambda: confusion_matrix([0], [-1], 3), ValueError, "predicted holds -1, outside [0, 3)"),
+        (lambda: confusion_matrix([0], [3], 3), ValueError, "predicted holds 3, outside [0, 3)"),
+        (lambda: num_correct([-1], [0]), ValueError, "labels holds -1: a class is never negative"),
+        (
+            lambda: num_correct([0], [-2]),
+            ValueError,
+            "predicted holds -2: a class is never negative",
+        ),
         (
             lambda: confusion_matrix([0], [0], 0),
             ValueError,
             "num_classes must be a positive int, got 0",
         ),
-        (lambda: confusion_matrix([0], [0], 2.0), TypeError, "num_classes must be an int"),
-        (lambda: num_correct([0, 1], [0]), ValueError, "labels has 2 entries but predicted"),
-        (lambda: num_correct([0.5], [0]), TypeError, "labels must hold ints"),
-        (lambda: accuracy([], []), ValueError, "labels is empty"),
-        (lambda: predicted_classes([[1.0], []]), ValueError, "scores row 1 is empty"),
+        (
+            lambda: confusion_matrix([0], [0], 2.0),
+            TypeError,
+            "num_classes must be an int, not float (2.0)",
+        ),
+        (
+            lambda: num_correct([0, 1], [0]),
+            ValueError,
+            "labels has 2 entries but predicted has 1",
+        ),
+        (
+            lambda: num_correct([0.5], [0]),
+            TypeError,
+            "labels must hold ints, not float (0.5) at index 0",
+        ),
+        (
+            lambda: accuracy([], []),
+            ValueError,
+            "labels is empty: the accuracy of no samples is undefined",
+        ),
+        (
+            lambda: predicted_classes([[1.0], []]),
+            ValueError,
+            "scores row 1 is empty: it has no largest score",
+        ),
+        (lambda: predicted_classes(3.0), TypeError, "scores must be a sequence of rows, not float"),
     ],
 )
 def test_bad_arguments_are_named(call, error, message):
-    with pytest.raises(error, match=message):
+    with pytest.raises(error) as raised:
         call()
+    assert str(raised.value) == message
 
 
 # NumPy inputs -------------------------------------------------------------------------------
