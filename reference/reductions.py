@@ -53,7 +53,8 @@ def argmax(values, dim: int | None = None):
     """The index of the first largest value: in the flattened values when `dim` is None (an
     int), else along `dim` (nested lists of the shape without `dim`)."""
     array = np.asarray(values)
-    if array.dtype.kind not in "biuf":
+    kinds = (np.bool_, np.integer, np.floating)
+    if not any(np.issubdtype(array.dtype, kind) for kind in kinds):
         raise TypeError(f"values must be real numbers or booleans, not {array.dtype}")
     if dim is None:
         if array.size == 0:
@@ -64,10 +65,9 @@ def argmax(values, dim: int | None = None):
         return 0
     if array.shape[axis] == 0:
         raise ValueError(f"dim {dim} of values has size 0: an empty row has no largest value")
-    rows = np.moveaxis(array, axis, -1).reshape(-1, array.shape[axis]).tolist()
-    indices = [_first_largest(row) for row in rows]
     rest = array.shape[:axis] + array.shape[axis + 1 :]
-    return np.array(indices, dtype=np.int64).reshape(rest).tolist()
+    rows = np.moveaxis(array, axis, -1).reshape(math.prod(rest), array.shape[axis]).tolist()
+    return np.array([_first_largest(row) for row in rows]).reshape(rest).tolist()
 
 
 def _first_largest(row: list) -> int:

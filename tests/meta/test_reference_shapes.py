@@ -155,9 +155,65 @@ def test_viewable_as_flat_is_when_numpy_can_reshape_without_copying(data, base_s
     )
 
 
-def test_sum_dtype_counts_in_int64():
-    assert sum_dtype("bool") == sum_dtype("int8") == sum_dtype("uint64") == "int64"
-    assert sum_dtype("float16") == "float16"
+@pytest.mark.parametrize(
+    "dtype", ["bool", "uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64"]
+)
+def test_sum_dtype_counts_bools_and_integers_in_int64(dtype):
+    assert sum_dtype(dtype) == "int64"
+
+
+@pytest.mark.parametrize(
+    "dtype", ["float16", "bfloat16", "float32", "float64", "complex64", "complex128"]
+)
+def test_sum_dtype_keeps_a_floating_or_complex_dtype(dtype):
+    assert sum_dtype(dtype) == dtype
+
+
+@pytest.mark.parametrize(
+    ("values", "dim", "expected"),
+    [
+        (np.array([False, True, True]), None, 1),
+        (np.array([3, 7, 7], dtype=np.int8), None, 1),
+        (np.array([3, 200, 7], dtype=np.uint8), None, 1),
+        (np.array([[0.5, -1.0], [2.0, 2.0]], dtype=np.float16), 1, [0, 0]),
+        (np.array(4.0), 0, 0),  # a 0-d array has one value, at index 0 of "its" dim
+        (np.array(4.0), -1, 0),
+    ],
+)
+def test_argmax_takes_bools_integers_and_floats_and_0_d_arrays(values, dim, expected):
+    assert argmax(values, dim) == expected
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: reduce_shape((2, -1)),
+            ValueError,
+            "shape must hold non-negative ints, got -1 at index 1",
+        ),
+        (lambda: sum_dtype(8), TypeError, "dtype must be a dtype name such as 'int8', not int"),
+        (
+            lambda: argmax([]),
+            ValueError,
+            "values is empty: an empty sequence has no largest value",
+        ),
+        (
+            lambda: argmax(np.zeros((2, 0)), 1),
+            ValueError,
+            "dim 1 of values has size 0: an empty row has no largest value",
+        ),
+        (
+            lambda: argmax(np.array([1j])),
+            TypeError,
+            "values must be real numbers or booleans, not complex128",
+        ),
+    ],
+)
+def test_the_reductions_refuse_with_their_whole_message(call, error, message):
+    with pytest.raises(error) as raised:
+        call()
+    assert str(raised.value) == message
 
 
 @pytest.mark.parametrize(
