@@ -26,9 +26,9 @@ Function = Callable[[np.ndarray], object]
 
 def _as_float64(value: object, name: str) -> np.ndarray:
     array = np.asarray(value)
-    if array.dtype.kind not in "biuf":
+    if not any(np.issubdtype(array.dtype, kind) for kind in (np.bool_, np.integer, np.floating)):
         raise TypeError(f"{name} must hold real numbers, not {array.dtype}")
-    array = array.astype(np.float64)
+    array = array.astype(float)
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite, got {array.tolist()!r}")
     return array
@@ -49,9 +49,9 @@ def numerical_jacobian(f: Function, x: object, eps: float = 1e-6) -> np.ndarray:
         raise ValueError(f"eps {eps} must lie strictly between 0 and 1")
     eps = step_size
     outputs = _as_float64(f(x.copy()), "f(x)").size
-    jacobian = np.zeros((outputs, x.size), dtype=np.float64)
+    jacobian = np.zeros((outputs, x.size))  # NumPy's zeros are float64
     for j in range(x.size):
-        step = np.zeros(x.size, dtype=np.float64)
+        step = np.zeros(x.size)
         step[j] = eps
         step = step.reshape(x.shape)
         above = _as_float64(f(x + step), "f(x + eps)").ravel()

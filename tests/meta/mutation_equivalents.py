@@ -16,6 +16,9 @@ EQUIVALENTS = {
         "one pair where names and bits disagree (bfloat16, float16) is decided before"
     ),
     "reference.promotion.x__promote_floats__mutmut_13": "as x__promote_floats__mutmut_10",
+    "reference.autograd.x__as_float64__mutmut_11": (
+        "astype(None) for astype(float): NumPy reads a dtype of None as float64, its default"
+    ),
     **{
         f"reference.metrics.x_{function}__mutmut_{number}": (
             "zip's strict= dropped or False: _pair has refused labels and predictions of "

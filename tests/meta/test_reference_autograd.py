@@ -3,6 +3,8 @@ against the identities that tie `vjp` and `jvp` to the Jacobian, and on bad argu
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -81,6 +83,67 @@ def test_bad_arguments_name_the_argument():
         jvp(np.sin, [1.0, 2.0], [1.0])
     with pytest.raises(ValueError, match="f returned"):
         numerical_jacobian(lambda a: np.ones(2 if a[0] == 0 else 3), [0.0])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: vjp("sin", [1.0], [1.0]), TypeError, "f must be callable, not str"),
+        (lambda: vjp(np.sin, [1j], [1.0]), TypeError, "x must hold real numbers, not complex128"),
+        (lambda: vjp(np.sin, [1.0], ["a"]), TypeError, "v must hold real numbers, not <U1"),
+        (lambda: jvp(np.sin, [np.inf], [1.0]), ValueError, "x must be finite, got [inf]"),
+        (lambda: jvp(np.sin, [1.0], [np.nan]), ValueError, "v must be finite, got [nan]"),
+        (
+            lambda: numerical_jacobian(lambda a: np.array([np.nan]), [1.0]),
+            ValueError,
+            "f(x) must be finite, got [nan]",
+        ),
+        (
+            lambda: numerical_jacobian(lambda a: np.sqrt(1e-7 - a), [0.0], eps=1e-6),
+            ValueError,
+            "f(x + eps) must be finite, got [nan]",
+        ),
+        (
+            lambda: numerical_jacobian(lambda a: np.sqrt(a + 1e-7), [0.0], eps=1e-6),
+            ValueError,
+            "f(x - eps) must be finite, got [nan]",
+        ),
+        (
+            lambda: numerical_jacobian(lambda a: np.ones(1 if a[0] > 0 else 2), [0.0]),
+            ValueError,
+            "f returned 1 and 2 values, not 2",
+        ),
+        (
+            lambda: numerical_jacobian(np.sin, [1.0], eps=1),
+            ValueError,
+            "eps 1 must lie strictly between 0 and 1",
+        ),
+    ],
+)
+def test_each_refusal_names_what_it_refuses(call, error, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the square roots of negatives
+        with pytest.raises(error) as raised:
+            call()
+    assert str(raised.value) == message
+
+
+def test_the_products_difference_with_the_eps_they_are_given():
+    cube = lambda a: a**3  # noqa: E731  (a central difference of x^3 is off by eps^2)
+    x, v = np.array([1.0, 2.0]), np.array([1.0, 1.0])
+    coarse = numerical_jacobian(cube, x, 0.5)
+    assert np.allclose(np.diag(coarse), 3 * x**2 + 0.25)
+    assert np.allclose(vjp(cube, x, v, 0.5), coarse.T @ v)
+    assert np.allclose(jvp(cube, x, v, 0.5), coarse @ v)
+    assert not np.allclose(vjp(cube, x, v), coarse.T @ v)
+    assert not np.allclose(jvp(cube, x, v), coarse @ v)
+
+
+def test_the_jacobian_is_float64_whatever_x_holds():
+    jacobian = numerical_jacobian(lambda a: a * 2, np.array([1, 2], dtype=np.int8))
+    assert jacobian.dtype == np.float64
+    assert np.allclose(jacobian, 2 * np.eye(2))
+    assert numerical_jacobian(np.sin, np.array([True])).dtype == np.float64
 
 
 @given(eps=numpy_floats(st.floats(1e-7, 1e-3)))
