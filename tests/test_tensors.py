@@ -6,8 +6,6 @@ import importlib
 import importlib.metadata
 import math
 import operator
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -36,7 +34,7 @@ from tests.harness.strategies import (
     tensors,
     torch_dtypes,
 )
-from tests.harness.torch_settings import default_dtype, seeded
+from tests.harness.torch_settings import default_dtype, deterministic_algorithms, seeded
 from tests.harness.versions import release, torch_version
 
 DTYPE_OR_DEFAULT = st.none() | torch_dtypes(PROMOTION_MODELLED)
@@ -101,18 +99,6 @@ def generator_states(device: str) -> list[torch.Tensor]:
     if device == "cuda":
         states.append(torch.cuda.get_rng_state())
     return states
-
-
-@contextmanager
-def deterministic_algorithms() -> Iterator[None]:
-    """`torch.use_deterministic_algorithms(True)` for a block, then the setting as it was."""
-    enabled = torch.are_deterministic_algorithms_enabled()
-    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
-    torch.use_deterministic_algorithms(True)
-    try:
-        yield
-    finally:
-        torch.use_deterministic_algorithms(enabled, warn_only=warn_only)
 
 
 def deterministic_fill(dtype: torch.dtype):

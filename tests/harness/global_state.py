@@ -22,14 +22,15 @@ class Setting:
     write: Callable[[object], None] | None  # None: can only be left by its context manager
 
 
-def _deterministic() -> tuple[bool, bool]:
+def deterministic_algorithms_state() -> tuple[bool, bool]:
+    """Whether deterministic algorithms are on, and whether they only warn."""
     return (
         torch.are_deterministic_algorithms_enabled(),
         torch.is_deterministic_algorithms_warn_only_enabled(),
     )
 
 
-def _set_deterministic(value: tuple[bool, bool]) -> None:
+def set_deterministic_algorithms_state(value: tuple[bool, bool]) -> None:
     enabled, warn_only = value
     torch.use_deterministic_algorithms(enabled, warn_only=warn_only)
 
@@ -50,7 +51,11 @@ SETTINGS = (
     Setting("default dtype", torch.get_default_dtype, torch.set_default_dtype),
     Setting("default device", _default_device, torch.set_default_device),
     Setting("intra-op threads", torch.get_num_threads, torch.set_num_threads),
-    Setting("deterministic algorithms", _deterministic, _set_deterministic),
+    Setting(
+        "deterministic algorithms",
+        deterministic_algorithms_state,
+        set_deterministic_algorithms_state,
+    ),
     Setting("warn always", torch.is_warn_always_enabled, torch.set_warn_always),
     Setting("anomaly detection", torch.is_anomaly_enabled, torch.set_anomaly_enabled),
     Setting(

@@ -13,6 +13,11 @@ from typing import TypeVar
 
 import torch
 
+from tests.harness.global_state import (
+    deterministic_algorithms_state,
+    set_deterministic_algorithms_state,
+)
+
 T = TypeVar("T")
 
 
@@ -30,6 +35,13 @@ def _changed(read: Callable[[], T], write: Callable[[T], object], value: T) -> I
 def default_dtype(dtype: torch.dtype) -> AbstractContextManager[None]:
     """Make `dtype` the default floating dtype for a block."""
     return _changed(torch.get_default_dtype, torch.set_default_dtype, dtype)
+
+
+def deterministic_algorithms() -> AbstractContextManager[None]:
+    """`torch.use_deterministic_algorithms(True)` (erroring, not warn-only) for a block."""
+    return _changed(
+        deterministic_algorithms_state, set_deterministic_algorithms_state, (True, False)
+    )
 
 
 def float32_matmul_precision(precision: str) -> AbstractContextManager[None]:
