@@ -191,6 +191,66 @@ def test_in_place_writes_are_seen_through_every_view(base, first, second, data, 
     assert_same_values(base.cpu(), expected, f"t, after {recipe}.add_({second}) on a view of it")
 
 
+def _set_items(t: torch.Tensor, x: torch.Tensor) -> None:
+    t[...] = x
+
+
+# In-place writes whose names carry no underscore: each writes into t, as its out-of-place form
+# (the second function, run on a copy) computes. `_set_items` is `t[...] = x`.
+UNDERSCORE_FREE_WRITES = {
+    "t += x": (operator.iadd, operator.add),
+    "t[...] = x": (_set_items, lambda t, x: x.clone()),
+    "torch.add(t, x, out=t)": (lambda t, x: torch.add(t, x, out=t), torch.add),
+    "torch.mul(t, x, out=t)": (lambda t, x: torch.mul(t, x, out=t), torch.mul),
+    "F.relu(t, inplace=True)": (
+        lambda t, x: torch.nn.functional.relu(t, inplace=True),
+        lambda t, x: torch.relu(t),
+    ),
+    "nn.ReLU(inplace=True)(t)": (
+        lambda t, x: torch.nn.ReLU(inplace=True)(t),
+        lambda t, x: torch.relu(t),
+    ),
+    "F.hardtanh(t, inplace=True)": (
+        lambda t, x: torch.nn.functional.hardtanh(t, inplace=True),
+        lambda t, x: t.clamp(-1, 1),
+    ),
+}
+
+
+@pytest.mark.claim("inplace.underscore.not-the-only-in-place-ops")
+@pytest.mark.parametrize("write", sorted(UNDERSCORE_FREE_WRITES))
+@given(t=tensors(dtype=numpy_dtypes(FLOATING_DTYPES), shape=NON_EMPTY), data=st.data())
+def test_writes_without_an_underscore_are_in_place(write, t, data, device):
+    assert "_" not in write, f"{write} is named with an underscore"
+    in_place, out_of_place = UNDERSCORE_FREE_WRITES[write]
+    t = (t - 50).to(device)  # -50..50: relu and hardtanh change some elements
+    x = data.draw(tensors(device, dtype=t.dtype, shape=t.shape), label="x") - 50
+    expected = out_of_place(t.clone(), x)
+    pointer, version, before = t.data_ptr(), t._version, describe(t)
+
+    in_place(t, x)
+
+    assert t.data_ptr() == pointer, f"{write} on t = {before} moved t's memory"
+    assert t._version > version, f"{write} on t = {before} did not count a write"
+    assert torch.equal(t, expected), (
+        f"{write} on t = {before}, x = {describe(x)}: gave {describe(t)}, "
+        f"the out-of-place form gave {describe(expected)}"
+    )
+
+
+@pytest.mark.claim("inplace.underscore.not-the-only-in-place-ops")
+def test_notes_003_sentence_fails_for_the_first_non_underscore_write(device):
+    t = torch.tensor([-1.0, 2.0], device=device)
+    pointer, version = t.data_ptr(), t._version
+    t += 1
+    t[0] = 5.0
+    torch.add(t, 1, out=t)
+    torch.nn.functional.relu(t.neg_(), inplace=True)
+    assert t.tolist() == [0.0, 0.0]
+    assert t.data_ptr() == pointer
+    assert t._version == version + 5  # four writes without an underscore, and neg_
+
+
 AUGMENTED = {
     "t += k": (operator.iadd, operator.add),
     "t -= k": (operator.isub, operator.sub),

@@ -520,6 +520,23 @@ def test_channels_not_divisible_by_groups_are_refused(device):
         conv2d(np.zeros((1, 3, 4, 4)), np.zeros((4, 1, 3, 3)), groups=2)
 
 
+@pytest.mark.claim("layers.conv.each-kernel-makes-a-feature-map")
+@given(batch=st.integers(1, 4), kernels=st.integers(1, 8), side=st.integers(5, 12))
+@example(batch=1, kernels=6, side=28)  # notes 004's conv1 on one 28x28 image
+@example(batch=2, kernels=6, side=28)
+def test_each_kernel_makes_one_map_in_the_channel_dim(device, batch, kernels, side):
+    with seeded(0, device):
+        conv1 = nn.Conv2d(1, kernels, 5, device=device)
+        images = torch.randn(batch, 1, side, side, device=device)
+    maps = conv1(images)
+    call = f"nn.Conv2d(1, {kernels}, 5) of {batch} images {side}x{side}"
+    assert tuple(maps.shape) == (batch, kernels, side - 4, side - 4), call
+    for k in range(kernels):
+        assert tuple(conv1.weight[k].shape) == (1, 5, 5), f"{call}: kernel {k}"
+        alone = F.conv2d(images, conv1.weight[k : k + 1], conv1.bias[k : k + 1])
+        assert_close(maps[:, k], alone[:, 0], f"{call}: map {k}, against kernel {k} alone", SUMMED)
+
+
 @pytest.mark.claim("layers.conv.default-init")
 @given(
     groups=st.integers(1, 4),
