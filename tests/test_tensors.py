@@ -806,6 +806,48 @@ def test_sparse_coo_stores_the_coordinates_and_values_of_the_non_zeros(array, de
     assert_same_values(coalesced.to_dense(), array, f"{call}.to_dense()")
 
 
+def coo_bytes(dense: torch.Tensor) -> int:
+    stored = dense.to_sparse()
+    return stored.indices().nbytes + stored.values().nbytes
+
+
+@pytest.mark.claim("tensors.layout.sparse-coo-pays-off-when-mostly-zero")
+@given(array=arrays(dtype=numpy_dtypes(SPARSE_DTYPES), shape=shapes(min_dims=1)))
+def test_sparse_coo_keeps_a_value_and_ndim_int64_coordinates_per_non_zero(array, device):
+    dense = torch.tensor(array, device=device)
+    per_element = 8 * array.ndim + array.itemsize
+    assert coo_bytes(dense) == np.count_nonzero(array) * per_element, (
+        f"{describe(dense)}.to_sparse(): bytes of indices() and values()"
+    )
+
+
+@pytest.mark.claim("tensors.layout.sparse-coo-pays-off-when-mostly-zero")
+@pytest.mark.parametrize(
+    ("dtype", "shape", "one_in"),
+    [(torch.float32, (20, 20), 5), (torch.float32, (7, 7, 4), 7), (torch.bool, (17, 17), 17)],
+)
+def test_sparse_coo_is_smaller_only_below_its_density(dtype, shape, one_in, device):
+    """At exactly one non-zero in `one_in`, the two layouts take the same bytes; one more
+    non-zero and the sparse layout is the larger."""
+    dense = torch.zeros(shape, dtype=dtype, device=device)
+    flat = dense.view(-1)
+    flat[::one_in] = 1
+    call = f"{describe(dense)} with one element in {one_in} non-zero"
+    assert coo_bytes(dense) == dense.nbytes, call
+    flat[1] = 1
+    assert coo_bytes(dense) > dense.nbytes, f"{call}, and one more"
+    flat[: 2 * one_in] = 0
+    assert coo_bytes(dense) < dense.nbytes, f"{call}, but two fewer"
+
+
+@pytest.mark.claim("tensors.layout.sparse-coo-pays-off-when-mostly-zero")
+def test_a_float32_matrix_half_zero_takes_more_room_sparse(device):
+    half = torch.eye(2, device=device).repeat(50, 1)
+    assert coo_bytes(half) == 2.5 * half.nbytes == 2_000
+    identity = torch.eye(100, device=device)
+    assert coo_bytes(identity) == 2_000 < identity.nbytes == 40_000
+
+
 @pytest.mark.claim("tensors.type.cpu-and-gpu-names")
 @pytest.mark.parametrize("dtype", sorted(TYPE_NAMES, key=str), ids=str)
 def test_type_names_the_dtype_and_the_device(dtype, device):
