@@ -812,14 +812,35 @@ def test_three_ways_to_the_confusion_matrix_agree(device, drawn):
         )
 
 
-@pytest.mark.claim("training.metrics.confusion-matrix")
-def test_notes_004_index_order_gives_the_transpose():
-    labels, preds = torch.tensor([0, 0, 1, 2]), torch.tensor([1, 0, 2, 2])
-    cmt = torch.zeros(3, 3, dtype=torch.int64)
-    for x, y in zip(preds.tolist(), labels.tolist(), strict=True):  # notes 004: x = pred, y = label
+def confusion_as_the_notes_index(labels, preds, n):
+    """Notes 004's loop as written: `cmt[x,y] += 1`, x the prediction, y the label."""
+    cmt = torch.zeros(n, n, dtype=torch.int64, device=labels.device)
+    for x, y in zip(preds.tolist(), labels.tolist(), strict=True):
         cmt[x, y] += 1
-    assert cmt.T.tolist() == confusion_matrix(labels.tolist(), preds.tolist(), 3)
-    assert cmt.tolist() != confusion_matrix(labels.tolist(), preds.tolist(), 3)
+    return cmt
+
+
+@pytest.mark.claim("training.metrics.confusion-matrix-notes-index-is-transposed")
+def test_notes_004_prediction_1_truth_9_lands_in_row_1(device):
+    cmt = confusion_as_the_notes_index(torch.tensor([9], device=device), torch.tensor([1]), 10)
+    expected = confusion_matrix([9], [1], 10)
+    assert cmt[1, 9] == 1, "cmt[x,y] += 1 with x = 1, y = 9"
+    assert cmt.sum() == 1, "cmt[x,y] += 1 with x = 1, y = 9"
+    assert expected[9][1] == 1, "the reference puts the true label 9 in the row"
+    assert cmt.tolist() != expected
+    assert cmt.T.tolist() == expected
+
+
+@pytest.mark.claim("training.metrics.confusion-matrix-notes-index-is-transposed")
+@given(drawn=labels_and_predictions())
+def test_notes_004_index_order_gives_the_transpose(device, drawn):
+    n, labels, predicted = drawn
+    targets = torch.tensor(labels, device=device)
+    cmt = confusion_as_the_notes_index(targets, torch.tensor(predicted), n)
+    expected = np.array(confusion_matrix(labels.tolist(), predicted.tolist(), n))
+    call = f"the notes' loop over labels={labels.tolist()}, preds={predicted.tolist()}"
+    assert cmt.T.tolist() == expected.tolist(), call
+    assert (cmt.tolist() == expected.tolist()) == (expected == expected.T).all(), call
 
 
 @st.composite
