@@ -913,6 +913,18 @@ def test_a_short_last_batch_weighs_more():
     )
 
 
+@pytest.mark.claim("training.metrics.mean-of-batch-means")
+def test_the_tutorials_validation_set_ends_in_a_batch_that_counts_8_times():
+    """10 000 validation images in batches of bs * 2 = 128, as the tutorial notes 001 follow."""
+    images = torch.utils.data.TensorDataset(torch.zeros(10_000))
+    valid_dl = torch.utils.data.DataLoader(images, batch_size=128, generator=torch.Generator())
+    sizes = [len(xb) for (xb,) in valid_dl]
+    assert len(valid_dl) == len(sizes) == 79
+    assert sizes[:-1] == [128] * 78
+    assert sizes[-1] == 10_000 - 78 * 128 == 16
+    assert sizes[0] / sizes[-1] == 8  # a sample of the last batch weighs this many of the others
+
+
 # Modes ---------------------------------------------------------------------------------------
 
 
