@@ -195,6 +195,55 @@ def test_each_recorded_op_names_its_backward(device, array):
     assert type(y.grad_fn.next_functions[0][0]).__name__ == "AccumulateGrad", call
 
 
+def branching_forward(x: torch.Tensor) -> torch.Tensor:
+    """An `if` on the data: (x * x).sum() where the elements sum above 0, else x.exp().sum()."""
+    return (x * x).sum() if x.sum() > 0 else x.exp().sum()
+
+
+def recorded_names(out: torch.Tensor) -> list[str]:
+    """The nodes from `out.grad_fn` back to the leaves, along each node's first input."""
+    names, node = [], out.grad_fn
+    while node is not None:
+        names.append(type(node).__name__)
+        node = node.next_functions[0][0] if node.next_functions else None
+    return names
+
+
+@pytest.mark.claim("autograd.graph.dynamic")
+@given(  # whole numbers, whose sum, and so the branch, does not depend on the order of adding
+    array=float_arrays(
+        shapes(min_dims=1, max_dims=2, min_side=1, max_side=4), st.integers(-3, 3).map(float)
+    )
+)
+@example(array=np.array([1.0, 2.0]))  # the up branch
+@example(array=np.array([-1.0, 0.0]))  # the down branch
+def test_an_if_on_the_data_decides_what_is_recorded(device, array):
+    x = leaf(array, device, torch.float64)
+    out = branching_forward(x)
+    up = array.sum() > 0
+    call = f"branching_forward(x = {array.tolist()})"
+    expected = ["SumBackward0", "MulBackward0" if up else "ExpBackward0", "AccumulateGrad"]
+    assert recorded_names(out) == expected, call
+    out.backward()
+    want = 2 * array if up else np.exp(array)
+    assert_close(x.grad, want, f"the gradient of {call}", ROUNDED_ONCE, {"x": array})
+
+
+@pytest.mark.claim("autograd.graph.dynamic")
+@given(k=st.integers(0, 12))
+@example(k=0)
+@example(k=10)
+def test_a_loop_records_one_node_per_pass(device, k):
+    x = torch.ones(3, dtype=torch.float64, device=device, requires_grad=True)
+    y = x
+    for _ in range(k):
+        y = y * 2
+    out = y.sum()
+    assert recorded_names(out) == ["SumBackward0", *["MulBackward0"] * k, "AccumulateGrad"], k
+    out.backward()
+    assert x.grad.tolist() == [2.0**k] * 3, f"{k} doublings"
+
+
 @pytest.mark.claim("autograd.graph.leaves")
 @given(array=float_arrays(), requires=st.booleans())
 def test_user_tensors_are_leaves_and_results_are_not(device, array, requires):
