@@ -116,6 +116,24 @@ def test_linear_keeps_every_leading_dim(device, lead, in_features):
     assert tuple(layer.bias.shape) == (7,)
 
 
+@pytest.mark.claim("layers.linear.xwt-plus-b")
+@pytest.mark.devices("cpu", "cuda")
+def test_the_notes_fc1_computes_x_times_weight_transposed_plus_bias(device):
+    with seeded(0, device):
+        fc1 = nn.Linear(in_features=192, out_features=120, dtype=torch.float64, device=device)
+    assert tuple(fc1.weight.shape) == (120, 192)  # notes 004: torch.Size([120, 192])
+    assert tuple(fc1.bias.shape) == (120,)
+    weight = fc1.weight.detach().cpu().numpy()
+    bias = fc1.bias.detach().cpu().numpy()
+    for shape in [(192,), (2, 192)]:  # no leading dim, then a batch of two
+        x = np.linspace(-1, 1, math.prod(shape)).reshape(shape)
+        got = fc1(torch.tensor(x, device=device))
+        call = f"nn.Linear(192, 120)({describe(x)})"
+        assert tuple(got.shape) == (*shape[:-1], 120), call
+        assert_close(got, linear(x, weight, bias), call, SUMMED, inputs={"weight": weight})
+        assert torch.equal(got, F.linear(torch.tensor(x, device=device), fc1.weight, fc1.bias))
+
+
 NOTES_WEIGHT_FEATURE = [[1.0, 2.0, 3.0, 4.0], [2.0, 3.0, 4.0, 5.0], [3.0, 4.0, 5.0, 6.0]]
 # F.linear with a [4, 3] weight on a 4-vector: the CPU's and CUDA's message, then meta's.
 NOT_MULTIPLIED = (
@@ -414,8 +432,18 @@ def meta_outcome_without_the_kernel_check(dims, sizes, batch: int = 1, channels:
     return tuple(sizes)
 
 
+PER_DIM_SETTINGS = {  # height and width each with their own n, kernel, stride, padding, dilation
+    "n": (30, 20),
+    "kernel_size": (3, 5),
+    "stride": (2, 1),
+    "padding": (0, 2),
+    "dilation": (1, 3),
+}
+
+
 @pytest.mark.claim("layers.conv.output-size")
 @given(drawn=conv_settings())
+@example(drawn=(PER_DIM_SETTINGS, False))  # (30 - 2 - 1) // 2 + 1 = 14, (20 + 4 - 12 - 1) + 1 = 12
 def test_conv_output_size_is_the_formula_per_dim(device, drawn):
     sizes, as_ints = drawn
     height, width = sizes["n"]
@@ -457,6 +485,7 @@ def test_the_notes_formula_is_not_an_integer_without_the_floor(device):
 
 @pytest.mark.claim("layers.conv.kernel-larger-than-input")
 @given(n=st.integers(1, 8), padding=st.integers(0, 3), extra=st.integers(1, 4))
+@example(n=3, padding=0, extra=2)  # a 5x5 kernel on a 3x3 input
 def test_a_kernel_larger_than_the_padded_input_raises(device, n, padding, extra):
     kernel = n + 2 * padding + extra
     x = torch.zeros(1, 1, n, n, device=device)
@@ -498,6 +527,8 @@ def test_a_dilated_kernel_counts_with_its_spread(device):
     kernel=st.tuples(st.integers(1, 7), st.integers(1, 7)),
     bias=st.booleans(),
 )
+@example(groups=1, per_group=(1, 6), kernel=(5, 5), bias=True)  # notes 004's conv1: [6, 1, 5, 5]
+@example(groups=1, per_group=(6, 12), kernel=(5, 5), bias=True)  # conv2: [12, 6, 5, 5]
 def test_conv_weight_is_out_by_in_over_groups_by_kernel(device, groups, per_group, kernel, bias):
     in_channels, out_channels = per_group[0] * groups, per_group[1] * groups
     with seeded(0, device):
@@ -605,6 +636,18 @@ def test_conv2d_equals_the_naive_convolution(device, problem, dtype):
     got = F.conv2d(as_tensor(x), as_tensor(weight), as_tensor(bias), **options)
     call = f"F.conv2d({describe(x)}, {describe(weight)}, {bias}, **{options}) in {dtype}"
     assert_close(got, conv2d(x, weight, bias, **options), call, SUMMED)
+
+
+@pytest.mark.claim("layers.conv.naive-values")
+def test_conv2d_slides_the_kernel_without_flipping_it(device):
+    x = torch.arange(9.0, device=device).view(1, 1, 3, 3)
+    top_left = torch.tensor([[[[1.0, 0.0], [0.0, 0.0]]]], device=device)
+    # cross-correlation: out[i, j] = x[i, j]; a flipped kernel would give x[i + 1, j + 1]
+    assert F.conv2d(x, top_left).tolist() == [[[[0.0, 1.0], [3.0, 4.0]]]]
+    ones = torch.ones(1, 1, 2, 2, device=device)
+    # each window multiplied and added: 0 + 1 + 3 + 4 = 8, ...; then the bias 0.5
+    out = F.conv2d(x, ones, torch.tensor([0.5], device=device))
+    assert out.tolist() == [[[[8.5, 12.5], [20.5, 24.5]]]]
 
 
 @pytest.mark.claim("layers.conv.sums-over-input-channels")
@@ -812,6 +855,20 @@ def test_max_pool2d_takes_the_window_maximum(device, x, kernel, stride, data):
     assert picked.all(), f"{call} returned values that are not in its input"
 
 
+@pytest.mark.claim("layers.pool.window-maximum")
+def test_max_pool2d_of_a_worked_example(device):
+    x = torch.tensor(
+        [[[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 8.0, 6.0], [7.0, 0.0, 1.0, 1.0], [2.0, 9.0, 3.0, 4.0]]],
+        device=device,
+    )
+    assert F.max_pool2d(x, 2).tolist() == [[[5.0, 8.0], [9.0, 4.0]]], "stride = kernel_size"
+    assert F.max_pool2d(x, 3, 1).tolist() == [[[8.0, 8.0], [9.0, 9.0]]]
+    # padded with -inf, not 0: the corner window of -x holds -1 and three padded cells
+    assert F.max_pool2d(-x, 2, padding=1)[0, 0].tolist() == [-1.0, -2.0, 0.0]
+    channels = torch.stack([x[0], -x[0]]).unsqueeze(0)
+    assert F.max_pool2d(channels, 4).flatten().tolist() == [9.0, 0.0], "one maximum per channel"
+
+
 @pytest.mark.claim("layers.pool.output-size")
 @pytest.mark.devices("meta")
 @given(
@@ -852,6 +909,10 @@ def test_max_pool2d_output_size(device, n, kernel, stride, dilation, ceil_mode, 
 
 @pytest.mark.claim("layers.pool.output-size")
 def test_ceil_mode_keeps_a_last_partial_window_but_not_one_in_the_padding(device):
+    # notes 004: "n=24,f=2,p=0,s=2,计算后刚好是12"
+    after_conv1 = torch.zeros(1, 6, 24, 24, device=device)
+    pooled = nn.MaxPool2d(kernel_size=2, stride=2)(after_conv1)
+    assert tuple(pooled.shape) == (1, 6, 12, 12) == (1, 6, *(pool_output_size(24, 2, 2),) * 2)
     x = torch.zeros(1, 1, 5, 5, device=device)
     assert F.max_pool2d(x, 2).shape[-1] == 2 == pool_output_size(5, 2)
     assert (
@@ -905,6 +966,7 @@ def test_notes_001_model_ends_in_a_4x4_average(device):
         st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(4, 12), st.integers(4, 12))
     )
 )
+@example(x=np.arange(2 * 10 * 4 * 4, dtype=np.float64).reshape(2, 10, 4, 4) / 64)  # notes 001
 def test_avg_pool_is_the_window_mean(device, x):
     got = nn.AvgPool2d(4)(torch.tensor(x, device=device))
     call = f"nn.AvgPool2d(4)({describe(x)})"
@@ -1116,7 +1178,7 @@ def test_lstm_shapes(device, sizes, batch, length, batch_first):
     assert tuple(h.shape) == tuple(c.shape) == (n_layers, batch, hidden_dim), call
     output, (h, c) = lstm(torch.zeros(length, input_dim, device=device))  # unbatched
     assert tuple(output.shape) == (length, hidden_dim)
-    assert tuple(h.shape) == (n_layers, hidden_dim)
+    assert tuple(h.shape) == tuple(c.shape) == (n_layers, hidden_dim)
 
 
 @pytest.mark.claim("layers.lstm.shapes")
@@ -1127,6 +1189,11 @@ def test_lstm_output_is_the_last_layers_hidden_state_at_every_step(device):
         x = torch.randn(2, 5, 3, device=device)
     output, (h, _) = lstm(x)
     torch.testing.assert_close(output[:, -1], h[-1])
+    lstm.batch_first = False  # the same weights, reading x as 2 steps of 5 sequences
+    output, (h, _) = lstm(x)
+    assert tuple(output.shape) == (2, 5, 4)
+    assert tuple(h.shape) == (2, 5, 4)
+    torch.testing.assert_close(output[-1], h[-1])
 
 
 @pytest.mark.claim("layers.flatten.view-batch")

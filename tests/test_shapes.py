@@ -144,16 +144,45 @@ def test_reshape_names_the_problem(target, message):
         torch.zeros(6).reshape(target)
 
 
+@pytest.mark.claim("shapes.reshape.infers-minus-one")
+def test_a_minus_one_beside_a_zero_is_refused(device):
+    with pytest.raises(RuntimeError, match="the unspecified dimension size -1 can be any value"):
+        zeros((0,), device).reshape(0, -1)
+    assert zeros((0,), device).reshape(0, 3).shape == (0, 3)
+
+
+@pytest.mark.claim("shapes.reshape.infers-minus-one")
+@pytest.mark.devices("cpu", "cuda")  # values, which meta has not
+def test_the_reshapes_of_the_notes(device):
+    x = torch.arange(16.0, device=device).reshape(4, 4)
+    assert x.view(16).tolist() == list(range(16)), "x.view(16)"  # notes 001
+    assert x.view(-1, 8).tolist() == [list(range(8)), list(range(8, 16))], "x.view(-1, 8)"
+    t1 = torch.tensor([[1, 2], [3, 4], [5, 6]], device=device)
+    assert torch.reshape(t1, (-1, 3)).tolist() == [[1, 2, 3], [4, 5, 6]]  # notes 003
+    data = torch.tensor(NOTES_DATA, device=device)
+    assert data.reshape(-1, 2, 3).tolist() == [  # notes 004
+        [[1, 1, 1], [1, 2, 2]],
+        [[2, 2, 3], [3, 3, 3]],
+    ]
+    with pytest.raises(RuntimeError, match=r"shape '\[5, -1\]' is invalid for input of size 12"):
+        data.reshape(5, -1)
+
+
 @pytest.mark.claim("shapes.view.shares-memory")
 @given(array=arrays(shape=NON_EMPTY), data=st.data())
 def test_view_and_reshape_of_a_contiguous_tensor_share_memory(device, array, data):
     tensor = torch.tensor(array, device=device)
     target = data.draw(regroupings(array.shape), label="target")
-    for view in (tensor.view(target), tensor.reshape(target)):
-        assert view.data_ptr() == tensor.data_ptr(), f"{describe(tensor)}.view({target})"
-        view.zero_()
-        assert not tensor.any(), f"writing zeros through .view({target}) left {describe(tensor)}"
-        tensor.copy_(torch.tensor(array, device=device))
+    original = tensor.clone()
+    flipped = original == 0  # every element changes when this is copied in, in every dtype
+    for method in ("view", "reshape"):
+        view = getattr(tensor, method)(target)
+        call = f"{describe(tensor)}.{method}({target})"
+        assert view.data_ptr() == tensor.data_ptr(), call
+        view.copy_(flipped.reshape(target))
+        assert torch.equal(tensor, flipped.to(tensor.dtype)), f"a write through {call}"
+        tensor.copy_(original)
+        assert torch.equal(view, original.reshape(target)), f"a write to the base of {call}"
 
 
 @pytest.mark.claim("shapes.view.refuses-what-it-cannot-lay-over")
@@ -166,6 +195,18 @@ def test_view_flattens_exactly_when_the_strides_allow(device, data, base_shape):
     else:
         with pytest.raises(RuntimeError, match="reshape"):
             view.view(-1)
+
+
+@pytest.mark.claim("shapes.view.refuses-what-it-cannot-lay-over")
+def test_view_needs_the_merged_dims_laid_out_one_after_another(device):
+    transposed = zeros((2, 3), device).t()
+    with pytest.raises(RuntimeError, match=r"Use \.reshape\(\.\.\.\) instead"):
+        transposed.view(-1)
+    columns = zeros((4, 3), device)[:, :2]
+    assert not columns.is_contiguous()
+    assert columns.view(4, 1, 2).data_ptr() == columns.data_ptr(), "t[:, :2].view(4, 1, 2)"
+    every_other = zeros((10,), device)[::2]
+    assert every_other.view(-1).stride() == (2,), "a strided 1-d tensor viewed as (-1,)"
 
 
 @pytest.mark.claim("shapes.view.refuses-what-it-cannot-lay-over")
@@ -213,6 +254,16 @@ def test_basic_indexing_picks_numpys_elements_as_a_view(device, array, data):
     if picked.numel():
         picked.fill_(-1)
         assert (tensor[index] == -1).all(), f"{describe(tensor)}[{index}] is not a view"
+
+
+@pytest.mark.claim("shapes.index.like-numpy")
+def test_the_column_of_notes_001_is_a_view(device):
+    array = np.arange(15).reshape(5, 3)
+    x = torch.tensor(array, device=device)
+    column = x[:, 1]  # notes 001
+    assert column.tolist() == array[:, 1].tolist() == [1, 4, 7, 10, 13]
+    column[0] = -1
+    assert x[0].tolist() == [0, -1, 2], "x[:, 1] is not a view"
 
 
 @pytest.mark.claim("shapes.index.like-numpy")
@@ -353,6 +404,8 @@ def test_a_uint8_tensor_of_positions_is_read_as_a_mask(device):
 
 @pytest.mark.claim("shapes.squeeze.every-size-one-dim")
 @given(shape=SHAPES_WITH_ONES)
+@example(shape=(2, 1, 3, 1))
+@example(shape=(1, 1, 1))
 def test_squeeze_drops_every_size_one_dim(device, shape):
     tensor = zeros(shape, device)
     squeezed = tensor.squeeze()
@@ -436,6 +489,18 @@ def test_unsqueeze_inserts_a_dim_that_squeeze_removes(device, shape, data):
     assert same_memory(grown, tensor), f"torch.zeros({shape}).unsqueeze({dim}) copied"
 
 
+@pytest.mark.claim("shapes.unsqueeze.inserts-a-dim")
+@pytest.mark.devices("cpu", "cuda")  # values, which meta has not
+def test_unsqueeze_as_in_the_notes(device):
+    line = torch.linspace(-1, 1, 100, device=device)
+    x = torch.unsqueeze(line, dim=1)  # notes 000, 003
+    assert x.shape == (100, 1)
+    assert x[:, 0].tolist() == line.tolist()
+    assert torch.zeros(2, 3, device=device).unsqueeze(-1).shape == (2, 3, 1), "-1 appends"
+    row = torch.tensor(NOTES_DATA, device=device).reshape(1, 12).squeeze()
+    assert row.unsqueeze(dim=0).shape == (1, 12)  # notes 004
+
+
 # Flattening and reordering -----------------------------------------------------------------------
 
 
@@ -458,6 +523,20 @@ def test_flatten_from_dim_one_keeps_each_sample_in_its_row(array):
     assert torch.equal(flat, batch.reshape(batch.size(0), -1)), describe(batch)
     for sample, row in zip(array, flat, strict=True):
         assert_same_values(row, sample.ravel(), f"row of {describe(batch)}.flatten(start_dim=1)")
+
+
+@pytest.mark.claim("shapes.flatten.keeps-the-batch")
+def test_flatten_of_notes_004s_batch_of_three_images():
+    t1 = torch.ones(4, 4)
+    t = torch.stack([t1, t1 * 2, t1 * 3]).reshape(3, 1, 4, 4)  # notes 004
+    assert torch.equal(t.flatten(), t.reshape(-1))
+    assert t.flatten().tolist() == [1.0] * 16 + [2.0] * 16 + [3.0] * 16
+    assert t.flatten(start_dim=1).tolist() == [[1.0] * 16, [2.0] * 16, [3.0] * 16]
+    assert torch.equal(t.flatten(start_dim=1), t.view(t.size(0), -1))  # notes 001
+    assert t.flatten(start_dim=1).data_ptr() == t.data_ptr(), "flatten(start_dim=1) copied"
+    assert torch.tensor(5.0).flatten().shape == (1,)
+    with pytest.raises(RuntimeError, match="start_dim"):
+        t.flatten(start_dim=2, end_dim=1)
 
 
 FC1_FEATURES = 12 * 4 * 4  # notes 004's `t.reshape(-1, 12*4*4)`, the in_features of fc1
@@ -571,6 +650,24 @@ def test_cat_keeps_every_value_in_order(device, joined, data):
 
 
 @pytest.mark.claim("shapes.cat.along-an-existing-dim")
+@pytest.mark.devices("cpu", "cuda")  # values, which meta has not
+def test_the_cats_of_notes_003(device):
+    t1 = torch.tensor([[1, 2], [3, 4]], device=device)
+    t2 = torch.tensor([[5, 6], [7, 8]], device=device)
+    assert torch.cat([t1, t2], dim=0).tolist() == [[1, 2], [3, 4], [5, 6], [7, 8]]
+    assert torch.cat([t1, t2], dim=1).tolist() == [[1, 2, 5, 6], [3, 4, 7, 8]]
+    tt_1 = torch.tensor([[[1, 1], [2, 2]], [[3, 3], [4, 4]], [[5, 5], [6, 6]]], device=device)
+    tt_2 = tt_1 * 11
+    depth, rows, columns = (torch.cat([tt_1, tt_2], dim=dim) for dim in (0, 1, 2))
+    assert depth.shape == (6, 2, 2)
+    assert depth[3].tolist() == [[11, 11], [22, 22]]
+    assert rows.shape == (3, 4, 2)
+    assert rows[0].tolist() == [[1, 1], [2, 2], [11, 11], [22, 22]]
+    assert columns.shape == (3, 2, 4)
+    assert columns[0].tolist() == [[1, 1, 11, 11], [2, 2, 22, 22]]
+
+
+@pytest.mark.claim("shapes.cat.along-an-existing-dim")
 def test_cat_refuses_mismatched_sizes(device):
     with pytest.raises(RuntimeError, match="Sizes of tensors must match"):
         torch.cat([zeros((2, 3), device), zeros((2, 4), device)], dim=0)
@@ -580,6 +677,13 @@ def test_cat_refuses_mismatched_sizes(device):
 @pytest.mark.devices("cpu", "cuda")
 def test_cat_refuses_zero_dim_tensors(device):
     with pytest.raises(RuntimeError, match="zero-dimensional"):
+        torch.cat([zeros((), device), zeros((), device)])
+
+
+@pytest.mark.claim("shapes.cat.along-an-existing-dim")
+@pytest.mark.devices("meta")
+def test_cat_of_zero_dim_tensors_on_meta_raises_index_error(device):
+    with pytest.raises(IndexError):
         torch.cat([zeros((), device), zeros((), device)])
 
 
@@ -682,6 +786,17 @@ def test_stack_is_cat_of_unsqueezed_tensors(device, joined, data):
 
 
 @pytest.mark.claim("shapes.stack.adds-a-dim")
+@pytest.mark.devices("cpu", "cuda")  # values, which meta has not
+def test_stack_and_cat_of_notes_004(device):
+    a = torch.tensor([1, 1, 1], device=device)
+    b = torch.tensor([2, 2, 2], device=device)
+    assert torch.cat([a, b], dim=0).tolist() == [1, 1, 1, 2, 2, 2]  # no new dim
+    assert torch.stack([a, b], dim=0).tolist() == [[1, 1, 1], [2, 2, 2]]  # notes 004
+    assert torch.stack([a, b], dim=1).tolist() == [[1, 2], [1, 2], [1, 2]]
+    assert torch.stack([a, b], dim=-1).shape == (3, 2)
+
+
+@pytest.mark.claim("shapes.stack.adds-a-dim")
 def test_stack_refuses_unequal_shapes():
     with pytest.raises(RuntimeError, match="stack expects each tensor to be equal size"):
         torch.stack([torch.zeros(2, 3), torch.zeros(3, 2)])
@@ -713,6 +828,20 @@ def test_chunk_returns_fewer_pieces_exactly_when_the_rounded_size_runs_out(lengt
 
 
 @pytest.mark.claim("shapes.chunk.may-return-fewer")
+@pytest.mark.devices("cpu", "cuda")  # values, which meta has not
+def test_the_chunks_of_notes_003_and_fewer_pieces(device):
+    a = torch.tensor([[1, 2], [2, 4], [3, 6], [4, 8]], device=device)
+    rows = torch.chunk(a, chunks=2, dim=0)  # notes 003
+    assert [piece.tolist() for piece in rows] == [[[1, 2], [2, 4]], [[3, 6], [4, 8]]]
+    columns = torch.chunk(a, chunks=2, dim=1)
+    assert [piece.tolist() for piece in columns] == [[[1], [2], [3], [4]], [[2], [4], [6], [8]]]
+    # ceil(6 / 4) = 2 per piece uses the 6 up in 3 pieces; 5 in pieces of 2 leaves 1 at the end.
+    assert [len(piece) for piece in zeros((6,), device).chunk(4)] == [2, 2, 2]
+    assert [len(piece) for piece in zeros((5,), device).chunk(4)] == [2, 2, 1]
+    assert [len(piece) for piece in zeros((0,), device).chunk(4)] == [0, 0, 0, 0]
+
+
+@pytest.mark.claim("shapes.chunk.may-return-fewer")
 def test_chunk_refuses_zero_chunks():
     with pytest.raises(RuntimeError, match="greater than 0"):
         torch.zeros(5).chunk(0)
@@ -735,6 +864,20 @@ def test_split_by_sections_needs_them_to_add_up(device, sections, extra):
         lambda: [len(piece) for piece in zeros((length,), device).split(sections)],
         lambda: split_sizes(length, sections),
     ), f"torch.zeros({length}).split({sections})"
+
+
+@pytest.mark.claim("shapes.split.sizes-or-sections")
+@pytest.mark.devices("cpu", "cuda")  # values, which meta has not
+def test_the_splits_of_notes_003(device):
+    a = torch.tensor([[1, 2, 3], [2, 4, 6], [3, 6, 9], [4, 8, 12], [5, 10, 15]], device=device)
+    b = torch.split(a, split_size_or_sections=3, dim=0)  # notes 003
+    assert [piece.tolist() for piece in b] == [a[:3].tolist(), a[3:].tolist()]
+    c = torch.split(a, split_size_or_sections=2, dim=1)
+    assert [tuple(piece.shape) for piece in c] == [(5, 2), (5, 1)]
+    assert c[1].tolist() == [[3], [6], [9], [12], [15]]
+    assert [len(piece) for piece in a.split([1, 4])] == [1, 4]
+    with pytest.raises(RuntimeError, match="to sum exactly to 5"):
+        a.split([1, 3])
 
 
 @pytest.mark.claim("shapes.split.sizes-or-sections")
@@ -768,6 +911,24 @@ def test_shapes_that_break_the_rule_are_refused(device, a, b):
 
 
 @pytest.mark.claim("shapes.broadcast.trailing-dims")
+def test_a_row_and_a_column_broadcast_and_unequal_sizes_are_named(device):
+    row = torch.tensor([10, 20, 30], device=device)
+    column = torch.tensor([[1], [2]], device=device)
+    assert (row + column).shape == (2, 3) == torch.broadcast_shapes((3,), (2, 1))
+    if device != "meta":
+        assert (row + column).tolist() == [[11, 21, 31], [12, 22, 32]]
+    assert (zeros((1,), device) + zeros((0,), device)).shape == (0,), "1 against 0"
+    message = (
+        r"^Attempting to broadcast a dimension of length 4"  # meta's own check
+        if device == "meta"
+        else r"^The size of tensor a \(2\) must match the size of tensor b \(4\) "
+        r"at non-singleton dimension 0$"
+    )
+    with pytest.raises(RuntimeError, match=message):
+        zeros((2,), device) + zeros((4,), device)
+
+
+@pytest.mark.claim("shapes.broadcast.trailing-dims")
 @pytest.mark.devices("cpu", "cuda")
 @given(shape_pair=broadcastable_shapes(), data=st.data())
 def test_broadcast_values_are_numpys(device, shape_pair, data):
@@ -778,6 +939,7 @@ def test_broadcast_values_are_numpys(device, shape_pair, data):
 
 @pytest.mark.claim("shapes.broadcast.scalar")
 @given(array=arrays(dtype=np.int64), number=st.integers(1, 9))
+@example(array=np.array([[1, 1], [2, 2]]), number=2)  # notes 004's t + 2, t / 2, t * 2
 def test_a_number_reaches_every_element(device, array, number):
     tensor = torch.tensor(array, device=device)
     spread = torch.tensor(np.broadcast_to(number, array.shape), device=device)
@@ -811,3 +973,17 @@ def test_expand_refuses_to_change_a_size_that_is_not_one(device):
     with pytest.raises(RuntimeError, match="must match the existing size"):
         zeros((2, 3), device).expand(2, 4)
     assert zeros((2, 3), device).expand(-1, 3).shape == (2, 3)
+    assert zeros((2, 1), device).expand_as(zeros((3, 2, 4), device)).shape == (3, 2, 4)
+    with pytest.raises(RuntimeError, match="must match the existing size"):
+        zeros((2, 3), device).expand_as(zeros((2, 4), device))
+
+
+@pytest.mark.claim("shapes.broadcast.expand-without-copying")
+@pytest.mark.devices("cpu", "cuda")  # values, which meta has not
+def test_a_write_to_the_expanded_tensor_is_seen_in_every_copy(device):
+    column = torch.tensor([[1], [2]], device=device)
+    wide = column.expand(2, 4)
+    column[0, 0] = 9
+    assert wide.tolist() == [[9, 9, 9, 9], [2, 2, 2, 2]], (
+        "column.expand(2, 4) after column[0, 0] = 9"
+    )

@@ -83,6 +83,7 @@ def filled(value: int, dtype: torch.dtype):
 
 @pytest.mark.claim("tensors.empty.uninitialised")
 @given(shape=SHAPES, dtype=DTYPE_OR_DEFAULT, spread=st.booleans())
+@example(shape=(5, 3), dtype=None, spread=True)  # notes 001's torch.empty(5, 3)
 def test_empty_has_the_shape_dtype_and_device_asked(shape, dtype, spread, device):
     options = {"device": device} if dtype is None else {"device": device, "dtype": dtype}
     call = f"torch.empty({'*' if spread else ''}{shape}, **{options})"
@@ -185,6 +186,8 @@ def test_factories_follow_the_default_dtype(factory, default, device):
     ("factory", "fill"), [(torch.zeros, 0), (torch.ones, 1)], ids=["zeros", "ones"]
 )
 @given(shape=SHAPES, dtype=DTYPE_OR_DEFAULT)
+@example(shape=(2, 3), dtype=None)  # notes 003's torch.ones(2, 3)
+@example(shape=(5,), dtype=None)  # and torch.zeros(5)
 def test_zeros_and_ones_are_filled_with_their_constant(factory, fill, shape, dtype, device):
     options = {} if dtype is None else {"dtype": dtype}
     call = f"torch.{factory.__name__}({shape}, dtype={dtype}, device='{device}')"
@@ -206,6 +209,8 @@ def test_zeros_long_as_in_the_notes(device):
 
 @pytest.mark.claim("tensors.filled.eye")
 @given(rows=st.integers(0, 7), columns=st.none() | st.integers(0, 7), dtype=DTYPE_OR_DEFAULT)
+@example(rows=2, columns=None, dtype=None)  # notes 004's torch.eye(2)
+@example(rows=3, columns=2, dtype=torch.bfloat16)  # no CPU kernel before torch 2.3
 def test_eye_has_ones_exactly_on_the_diagonal(rows, columns, dtype, device):
     options = {} if dtype is None else {"dtype": dtype}
     args = (rows,) if columns is None else (rows, columns)
@@ -423,6 +428,18 @@ def test_random_like_needs_a_floating_dtype(name, dtype, device):
 
 
 @pytest.mark.claim("tensors.like.keeps-source")
+@pytest.mark.devices("cpu", "cuda")  # values, which meta has not
+def test_ones_like_as_in_the_notes(device):
+    b = torch.zeros(5, dtype=torch.float64, device=device)
+    c = torch.ones_like(b)  # notes 003
+    assert (c.shape, c.dtype, c.device) == ((5,), torch.float64, b.device)
+    assert c.tolist() == [1.0] * 5
+    assert b.tolist() == [0.0] * 5
+    y = torch.ones_like(b, device="cpu", dtype=torch.int32)  # notes 001 name the device
+    assert (y.device.type, y.dtype, y.tolist()) == ("cpu", torch.int32, [1] * 5)
+
+
+@pytest.mark.claim("tensors.like.keeps-source")
 def test_randn_like_as_in_the_notes(device):
     x = torch.ones(5, device=device)
     with seeded(0, device):
@@ -598,6 +615,7 @@ def test_factories_take_a_device(device):
 
 @pytest.mark.claim("tensors.tensor.zero-dim")
 @given(number=st.booleans() | st.integers(-(2**31), 2**31) | st.floats(-1e6, 1e6, width=32))
+@example(number=5)  # notes 003's torch.tensor(5)
 def test_tensor_of_a_python_number_is_zero_dimensional(number, device):
     tensor = torch.tensor(number, device=device)
     call = f"torch.tensor({number!r})"
@@ -631,8 +649,19 @@ def test_is_tensor_tells_tensors_from_everything_else(array, device):
         assert not torch.is_tensor(other), f"torch.is_tensor({other!r})"
 
 
+@pytest.mark.claim("tensors.is_tensor.only-tensors")
+def test_is_tensor_as_in_notes_003():
+    a = torch.Tensor(2)
+    assert torch.is_tensor(a)  # notes 003: True
+    b = np.array([1, 2, 3, 4, 5])
+    assert not torch.is_tensor(b)  # notes 003: False
+    assert torch.is_tensor(torch.nn.Parameter(torch.ones(1)))
+    assert not torch.is_tensor(torch.Size([2]))
+
+
 @pytest.mark.claim("tensors.size.is-a-tuple")
 @given(shape=SHAPES)
+@example(shape=(5, 3))  # notes 001's x.size()
 def test_size_is_a_tuple_equal_to_the_shape(shape, device):
     tensor = torch.empty(shape, device=device)
     size = tensor.size()
@@ -677,6 +706,19 @@ def test_item_returns_the_element_of_any_one_element_shape(data, shape, dtype, d
 
 
 @pytest.mark.claim("tensors.item.one-element-only")
+def test_item_as_in_the_notes(device):
+    t = torch.tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]], dtype=torch.float32, device=device)
+    mean = t.mean().item()  # notes 004
+    assert (type(mean), mean) == (float, 5.0)
+    with seeded(0, device):
+        x = torch.randn(1, device=device)
+    assert type(x.item()) is float
+    assert x.item() == x.tolist()[0]
+    with pytest.raises(RuntimeError, match="a Tensor with 3 elements cannot be converted"):
+        t.mean(dim=0).item()
+
+
+@pytest.mark.claim("tensors.item.one-element-only")
 @given(shape=SHAPES.filter(lambda shape: math.prod(shape) != 1))
 def test_item_refuses_any_other_number_of_elements(shape, device):
     tensor = torch.zeros(shape, device=device)
@@ -704,6 +746,16 @@ def test_tolist_gives_nested_python_numbers_like_numpy(array, device):
     assert all(type(leaf) is python_type for leaf in leaves(listed)), call
     if array.ndim == 0:
         assert type(listed) is python_type, call
+
+
+@pytest.mark.claim("tensors.tolist.nested-python-numbers")
+def test_tolist_as_in_notes_004(device):
+    t = torch.tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]], dtype=torch.float32, device=device)
+    listed = t.mean(dim=0).tolist()  # notes 004
+    assert listed == [4.0, 5.0, 6.0]
+    assert all(type(value) is float for value in listed)
+    assert t.int().tolist() == [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    assert type(t.mean().tolist()) is float
 
 
 @pytest.mark.claim("tensors.linspace.steps-points")
@@ -1148,6 +1200,18 @@ def test_integer_division_is_true_division(numerators, denominator, dtype, devic
     assert floored.tolist() == [n // denominator for n in numerators], f"{call} with //"
     with default_dtype(torch.float64):
         assert (top / bottom).dtype == torch.float64, f"{call} under default float64"
+
+
+@pytest.mark.claim("tensors.promotion.true-division")
+@pytest.mark.devices("cpu", "cuda")  # values, which meta has not
+def test_true_division_of_notes_004(device):
+    t = torch.tensor([[1, 1], [2, 2]], device=device)
+    halved = t / 2  # notes 004
+    assert (halved.dtype, halved.tolist()) == (torch.float32, [[0.5, 0.5], [1.0, 1.0]])
+    assert (torch.tensor([5], device=device) / 2).tolist() == [2.5]
+    floored = t // 2
+    assert (floored.dtype, floored.tolist()) == (torch.int64, [[0, 0], [1, 1]])
+    assert (t + 2).dtype == (t * 2).dtype == torch.int64
 
 
 @pytest.mark.claim("tensors.promotion.comparisons-give-bool")
