@@ -6,7 +6,7 @@ import re
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from torch.utils.data import DataLoader, Dataset, TensorDataset, get_worker_info
 
@@ -52,6 +52,7 @@ class WrappedDataLoader:
 
 @pytest.mark.claim("data.tensor-dataset.rows-together")
 @given(n=st.integers(1, 20), features=st.integers(1, 4), batch_size=BATCH_SIZES)
+@example(n=6, features=2, batch_size=4)  # the spec's case: a full batch, then a short one
 def test_tensor_dataset_pairs_rows_and_the_loader_stacks_them(device, n, features, batch_size):
     x = torch.arange(n * features, dtype=torch.float32, device=device).reshape(n, features)
     y = torch.arange(n, device=device) % 3
@@ -93,6 +94,10 @@ def test_tensor_dataset_refuses_tensors_of_different_lengths():
 
 @pytest.mark.claim("data.loader.batches-per-epoch")
 @given(n=SAMPLES, batch_size=BATCH_SIZES, drop_last=st.booleans())
+@example(n=10, batch_size=3, drop_last=False)  # ceil(10 / 3) = 4, the last batch of 1
+@example(n=10, batch_size=3, drop_last=True)  # floor(10 / 3) = 3, sample 9 unseen
+@example(n=12, batch_size=3, drop_last=True)  # divisible: drop_last drops nothing
+@example(n=0, batch_size=3, drop_last=False)  # an empty dataset: no batches
 def test_batches_per_epoch_are_ceil_or_floor(n, batch_size, drop_last):
     loader = indices_loader(n, batch_size=batch_size, drop_last=drop_last)
     call = f"DataLoader(<{n} samples>, batch_size={batch_size}, drop_last={drop_last})"
@@ -164,6 +169,28 @@ def test_without_a_generator_every_epoch_draws_from_the_global_rng():
         assert not torch.equal(torch.random.get_rng_state(), before), (
             "iter(DataLoader(...)) without generator= left the global RNG as it was"
         )
+
+
+@pytest.mark.claim("data.loader.shuffle-permutes")
+def test_without_a_generator_the_global_seed_replays_shuffling_until_something_else_draws():
+    def notes_epochs(draw_in_between: bool) -> list[list[list[int]]]:
+        loader = DataLoader(TensorDataset(torch.arange(20)), batch_size=5, shuffle=True)
+        with seeded(2):  # torch.manual_seed(2) before the loop, as far as this loader sees
+            epochs = [epoch(loader)]
+            if draw_in_between:
+                torch.rand(1)  # dropout, an initialisation, anything else on the global RNG
+            epochs.append(epoch(loader))
+        return epochs
+
+    first = notes_epochs(draw_in_between=False)
+    call = "DataLoader(<20 samples>, batch_size=5, shuffle=True) under torch.manual_seed(2)"
+    for index, batches in enumerate(first):
+        assert sorted(i for batch in batches for i in batch) == list(range(20)), (call, index)
+    assert first[0] != first[1], f"{call}: two epochs drew the same order"
+    assert notes_epochs(draw_in_between=False) == first, f"{call}: the seed did not replay it"
+    other = notes_epochs(draw_in_between=True)
+    assert other[0] == first[0], f"{call}: the first epoch depends on what follows it"
+    assert other[1] != first[1], f"{call}: a draw between the epochs left the second as it was"
 
 
 # Workers -------------------------------------------------------------------------------------
@@ -245,6 +272,7 @@ def test_num_workers_is_a_count_of_processes():
 
 @pytest.mark.claim("data.loader.wrapped-loader")
 @given(n=st.integers(1, 9), batch_size=st.integers(1, 4))
+@example(n=5, batch_size=2)  # the spec's case: batches of 2, 2 and 1
 @settings(max_examples=examples(5 / 8))  # two epochs of 784-pixel images, moved to the device
 def test_the_wrapped_loader_applies_func_to_every_batch_every_epoch(device, n, batch_size):
     pixels = torch.arange(n * 784, dtype=torch.float32).reshape(n, 784) / (n * 784)

@@ -257,6 +257,21 @@ def test_a_round_trip_keeps_every_value(device, dtype, data):
 
 
 @pytest.mark.claim("devices.to.round-trip-exact")
+def test_a_round_trip_keeps_nan_infinities_signed_zeros_and_subnormals(device):
+    extremes = torch.tensor(
+        [float("nan"), float("inf"), float("-inf"), -0.0, 0.0, 1e-45, -1e-45, 3.4028235e38]
+    )
+    assert extremes[5].item() > 0, "1e-45 did not round to float32's smallest subnormal"
+    if device == "cuda":
+        back = extremes.to("cuda").to("cpu")
+        assert_identical(back, extremes, f"{describe(extremes)}.to('cuda').to('cpu')")
+    back = extremes.to(device).to(torch.float64).to(torch.float32).cpu()
+    assert_same_numbers(back, extremes, f"{describe(extremes)}.to(float64).to(float32)")
+    assert torch.signbit(back[3]), "-0.0 came back as 0.0"
+    assert not torch.signbit(back[4]), "0.0 came back as -0.0"
+
+
+@pytest.mark.claim("devices.to.round-trip-exact")
 @pytest.mark.parametrize("dtype", HALF_FLOATING, ids=dtype_name)
 def test_a_conversion_back_to_16_bit_floats_keeps_nan_but_not_its_bits(dtype):
     every_value = torch.arange(-(2**15), 2**15, dtype=torch.int32).to(torch.int16)
@@ -686,6 +701,20 @@ def test_the_same_seed_gives_the_same_numbers(seed, count):
         assert torch.equal(torch.randn(count), global_first)
     assert torch.equal(global_first, first), "torch.manual_seed and a Generator differ"
     assert torch.equal(torch.get_rng_state(), before), "the global RNG was changed"
+
+
+@pytest.mark.claim("devices.random.same-seed-same-numbers")
+def test_another_seed_gives_other_numbers():
+    def drawn(seed: int) -> torch.Tensor:
+        with seeded(seed):
+            return torch.rand(3)
+
+    assert torch.equal(drawn(0), drawn(0))
+    assert not torch.equal(drawn(0), drawn(1)), "torch.manual_seed(0) and (1) drew the same"
+    unseeded = torch.rand(3, generator=torch.Generator())
+    seeded_0 = torch.rand(3, generator=torch.Generator().manual_seed(0))
+    assert not torch.equal(seeded_0, unseeded), "Generator().manual_seed(0) kept the default seed"
+    assert torch.equal(seeded_0, drawn(0)), "a Generator seeded 0 and the global one seeded 0"
 
 
 @pytest.mark.claim("devices.random.cuda-generator-is-separate")

@@ -757,6 +757,12 @@ def scores_and_labels(draw):
 
 @pytest.mark.claim("training.metrics.accuracy")
 @given(drawn=scores_and_labels())
+@example(  # the spec's case: the tie [0.5, 0.5] predicts class 0, so 3 of 4 are correct
+    drawn=(
+        np.array([[0.1, 0.9], [0.8, 0.2], [0.5, 0.5], [0.3, 0.7]], dtype=np.float32),
+        np.array([1, 1, 0, 1]),
+    )
+)
 def test_argmax_eq_sum_item_counts_the_correct_predictions(device, drawn):
     scores, labels = drawn
     preds, targets = torch.tensor(scores, device=device), torch.tensor(labels, device=device)
@@ -764,6 +770,21 @@ def test_argmax_eq_sum_item_counts_the_correct_predictions(device, drawn):
     expected = num_correct(labels.tolist(), predicted_classes(scores.tolist()))
     assert isinstance(correct, int)
     assert correct == expected, f"preds {scores.tolist()}, labels {labels.tolist()}"
+
+
+@pytest.mark.claim("training.metrics.accuracy")
+def test_notes_004_get_correct_num_and_notes_003_accuracy(device):
+    def get_correct_num(preds, labels):  # notes 004, as written
+        return preds.argmax(dim=1).eq(labels).sum().item()
+
+    outputs = torch.tensor([[0.1, 0.9, 0.0], [2.0, 0.5, 1.0], [0.2, 0.3, 0.1]], device=device)
+    val_label = torch.tensor([1, 2, 1], device=device)  # rows 0 and 2 are right, row 1 is not
+    correct = get_correct_num(outputs, val_label)
+    assert type(correct) is int, f"get_correct_num returned {correct!r}"
+    assert correct == 2, f"get_correct_num({outputs.tolist()}, {val_label.tolist()})"
+    predict_y = torch.max(outputs, dim=1)[1]  # notes 003
+    accuracy = torch.eq(predict_y, val_label).sum().item() / val_label.size(0)
+    assert accuracy == 2 / 3, f"notes 003's accuracy of {outputs.tolist()}: {accuracy}"
 
 
 @st.composite
@@ -796,6 +817,8 @@ def confusion_by_index_put(labels, preds, n):
 
 @pytest.mark.claim("training.metrics.confusion-matrix")
 @given(drawn=labels_and_predictions())
+@example(drawn=(3, np.array([0, 0, 1, 2, 2]), np.array([0, 1, 1, 2, 0])))  # the spec's case
+@example(drawn=(3, np.array([], dtype=np.int64), np.array([], dtype=np.int64)))  # no samples
 def test_three_ways_to_the_confusion_matrix_agree(device, drawn):
     n, labels, predicted = drawn
     expected = confusion_matrix(labels.tolist(), predicted.tolist(), n)
@@ -1014,6 +1037,28 @@ def test_summary_writer_writes_scalars_that_read_back(tmp_path_factory, losses):
     events = accumulator.Scalars("training loss")
     assert [event.step for event in events] == list(range(len(losses)))
     assert [event.value for event in events] == losses
+
+
+@pytest.mark.claim("training.tensorboard.event-files")
+def test_notes_001_add_scalar_reads_back_its_steps_and_a_float32_loss(tmp_path):
+    SummaryWriter, EventAccumulator = tensorboard_reader()  # noqa: N806 (classes)
+    log_dir = tmp_path / "runs" / "fashion_mnist_experiment_1"
+    writer = SummaryWriter(str(log_dir))
+    assert log_dir.is_dir(), "SummaryWriter(log_dir) did not create log_dir"
+    trainloader_length, logged = 15000, []
+    for epoch in range(2):
+        running_loss = 1234.5 + epoch  # the sum of 1000 losses, a float64
+        i = 999  # notes 001 log every 1000 mini-batches, at i % 1000 == 999
+        writer.add_scalar("training loss", running_loss / 1000, epoch * trainloader_length + i)
+        logged.append((epoch * trainloader_length + i, running_loss / 1000))
+    writer.close()
+    accumulator = EventAccumulator(str(log_dir))
+    accumulator.Reload()
+    events = accumulator.Scalars("training loss")
+    assert [event.step for event in events] == [step for step, _ in logged]
+    for event, (step, value) in zip(events, logged, strict=True):
+        assert event.value == float(np.float32(value)), f"add_scalar({value}) at step {step}"
+        assert event.value != value, f"{value} is a float32: the rounding is not shown"
 
 
 @pytest.mark.claim("training.tensorboard.event-files")
