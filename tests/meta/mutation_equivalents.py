@@ -19,6 +19,25 @@ EQUIVALENTS = {
     "reference.autograd.x__as_float64__mutmut_11": (
         "astype(None) for astype(float): NumPy reads a dtype of None as float64, its default"
     ),
+    "reference.conv.x_pool_output_size__mutmut_33": (
+        "padding > kernel_size / 2 for // 2: padding is an int by then, and an int exceeds k / 2 "
+        "exactly when it exceeds k // 2"
+    ),
+    "reference.conv.x_conv2d__mutmut_31": (
+        "channels / groups for // in the weight check: groups divides channels (refused just "
+        "before otherwise), so the float quotient equals the int one"
+    ),
+    "reference.conv.x_conv2d__mutmut_84": (
+        "a zero channel padded after the last: each group's slice of channels ends at channels "
+        "at most, so none reads it"
+    ),
+    "reference.conv.x_conv2d__mutmut_130": (
+        "einsum's subscripts in capitals: the same labels, so the same sum"
+    ),
+    "reference.conv.x_conv2d__mutmut_142": (
+        "bias reshaped to (C, 1, 1) for (1, C, 1, 1): adding it to the 4-d out broadcasts the "
+        "missing leading dim as 1"
+    ),
     **{
         f"reference.metrics.x_{function}__mutmut_{number}": (
             "zip's strict= dropped or False: _pair has refused labels and predictions of "

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
@@ -87,6 +87,9 @@ def test_sizes_worked_by_hand():
     assert pool_output_size(5, 2, ceil_mode=True) == 3  # a last window over element 4 alone
     assert pool_output_size(6, 3, 2, ceil_mode=True) == 3
     assert pool_output_size(5, 2, 3, 1, ceil_mode=True) == 2  # a third would start in the padding
+    assert (
+        pool_output_size(5, 3, 2, 1, ceil_mode=True) == 3
+    )  # the third starts on element 3, inside
 
 
 def test_conv2d_worked_by_hand():
@@ -156,14 +159,16 @@ def conv_cases(draw):
     weight = draw(
         npst.arrays(np.float64, (out_channels, in_channels // groups, *kernel), elements=small)
     )
-    return x, weight, {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    bias = draw(st.none() | npst.arrays(np.float64, (out_channels,), elements=small))
+    options = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    return x, weight, {"bias": bias, **options}
 
 
 @given(case=conv_cases())
 def test_conv2d_is_padding_then_dilated_kernel_then_subsampling_per_group(case):
     """Each argument taken apart: padding is np.pad with zeros, dilation a kernel with
-    `dilation - 1` zeros between its taps, stride keeps every s-th output of stride 1, and
-    groups convolve their own slices of channels side by side."""
+    `dilation - 1` zeros between its taps, stride keeps every s-th output of stride 1, groups
+    convolve their own slices of channels side by side, and bias[o] is added to channel o."""
     x, weight, options = case
     (sh, sw), (ph, pw), (dh, dw) = options["stride"], options["padding"], options["dilation"]
     groups = options["groups"]
@@ -181,7 +186,22 @@ def test_conv2d_is_padding_then_dilated_kernel_then_subsampling_per_group(case):
         ],
         axis=1,
     )
+    if options["bias"] is not None:
+        expected += options["bias"][:, None, None]
     assert np.array_equal(conv2d(x, weight, **options), expected)  # integers: exact
+
+
+def test_conv2d_computes_in_the_dtype_numpy_promotes_x_and_weight_to():
+    def dtype(x_dtype, weight_dtype):
+        x, weight = np.ones((1, 1, 2, 2), x_dtype), np.ones((1, 1, 2, 2), weight_dtype)
+        out = conv2d(x, weight)
+        assert out.tolist() == [[[[4]]]]
+        return out.dtype
+
+    assert dtype(np.float32, np.float32) == np.float32
+    assert dtype(np.float32, np.float64) == np.float64
+    assert dtype(np.float64, np.float32) == np.float64
+    assert dtype(np.int32, np.int32) == np.int32
 
 
 def test_pooling_worked_by_hand():
@@ -190,37 +210,126 @@ def test_pooling_worked_by_hand():
     assert max_pool2d(x, 2, stride=1).tolist() == [[[5.0, 8.0, 8.0], [7.0, 8.0, 8.0]]]
     assert max_pool2d(-x, 2, padding=1)[0, 0, 0] == -1.0  # the padding never wins
     assert avg_pool2d(x, 2).tolist() == [[[13 / 4, 16 / 4]]]
+    assert avg_pool2d(x.astype(np.float32), 2).dtype == np.float32
     assert np.isnan(max_pool2d(np.array([[[1.0, np.nan], [0.0, 2.0]]]), 2)[0, 0, 0])
+
+
+@st.composite
+def pool_cases(draw):
+    """`x` of 3 or 4 dims with several channels, and a kernel, stride and padding whose height
+    and width differ, so that a dim taken for the other shows."""
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = (draw(st.integers(0, kernel[0] // 2)), draw(st.integers(0, kernel[1] // 2)))
+    size = (draw(st.integers(kernel[0], 7)), draw(st.integers(kernel[1], 7)))
+    leading = draw(st.sampled_from([(3,), (2, 3)]))
+    x = draw(npst.arrays(np.int64, (*leading, *size), elements=st.integers(-99, 99)))
+    return x, kernel, stride, padding
+
+
+def window_maximum(x: np.ndarray, rows: range, columns: range) -> np.ndarray:
+    """The maximum over those rows and columns of `x` that lie inside it: padding left out."""
+    rows = [r for r in rows if 0 <= r < x.shape[-2]]
+    columns = [c for c in columns if 0 <= c < x.shape[-1]]
+    return x[..., rows, :][..., columns].max(axis=(-2, -1))
+
+
+@given(case=pool_cases())
+@example(case=(np.arange(-24, 24).reshape(2, 3, 2, 4), (1, 2), (1, 3), (0, 1)))
+def test_max_pool2d_is_the_maximum_of_each_window_inside_the_input(case):
+    """Each window walked by hand: starts at multiples of the stride minus the padding, the
+    cells of it that are outside the input skipped; one maximum per channel and sample."""
+    x, (kh, kw), (sh, sw), (ph, pw) = case
+    height, width = x.shape[-2:]
+    tops = range(-ph, height + ph - kh + 1, sh)
+    lefts = range(-pw, width + pw - kw + 1, sw)
+    expected = np.stack(
+        [
+            np.stack([window_maximum(x, range(t, t + kh), range(s, s + kw)) for s in lefts], -1)
+            for t in tops
+        ],
+        -2,
+    )
+    got = max_pool2d(x, (kh, kw), (sh, sw), (ph, pw))
+    assert got.dtype == x.dtype
+    assert np.array_equal(got, expected)
+
+
+@given(case=pool_cases())
+@example(case=(np.arange(-24, 24).reshape(2, 3, 2, 4), (1, 2), (1, 3), (0, 0)))
+def test_avg_pool2d_is_the_mean_of_each_window(case):
+    """The windows of NumPy's sliding_window_view, every stride-th one kept, averaged."""
+    x, kernel, stride, _ = case
+    windows = np.lib.stride_tricks.sliding_window_view(x, kernel, axis=(-2, -1))
+    expected = windows[..., :: stride[0], :: stride[1], :, :].sum(axis=(-2, -1)) / (
+        kernel[0] * kernel[1]
+    )
+    got = avg_pool2d(x, kernel, stride)
+    assert got.dtype == np.float64  # a mean of ints, as NumPy's mean gives it
+    assert np.allclose(got, expected)
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
         (lambda: conv_output_size(0, 3), "n must be a positive int, got 0"),
-        (lambda: conv_output_size(5, 0), "kernel_size must be a positive int"),
-        (lambda: conv_output_size(5, 3, stride=0), "stride must be a positive int"),
-        (lambda: conv_output_size(5, 3, padding=-1), "padding must be a non-negative int"),
-        (lambda: conv_output_size(5, 3, dilation=0), "dilation must be a positive int"),
-        (lambda: conv_output_size(3, 5), "kernel_size 5 .* is larger than padded input 3"),
-        (lambda: conv_output_size(3, 3, dilation=2), "spanning 5 .* larger than padded input 3"),
+        (lambda: conv_output_size(5, 0), "kernel_size must be a positive int, got 0"),
+        (lambda: conv_output_size(5, 3, stride=0), "stride must be a positive int, got 0"),
+        (lambda: conv_output_size(5, 3, padding=-1), "padding must be a non-negative int, got -1"),
+        (lambda: conv_output_size(5, 3, dilation=0), "dilation must be a positive int, got 0"),
+        (
+            lambda: conv_output_size(3, 5),
+            "kernel_size 5 (spanning 5 with dilation 1) is larger than padded input 3",
+        ),
+        (
+            lambda: conv_output_size(3, 3, dilation=2),
+            "kernel_size 3 (spanning 5 with dilation 2) is larger than padded input 3",
+        ),
         (lambda: pool_output_size(5, 2, padding=2), "padding 2 is more than half of kernel_size 2"),
-        (lambda: pool_output_size(1, 3, padding=1, dilation=3), "no window fits"),
+        (
+            lambda: pool_output_size(1, 3, padding=1, dilation=3),
+            "kernel_size 3 (spanning 7) is larger than padded input 3: no window fits",
+        ),
         (
             lambda: conv2d(np.zeros((1, 3, 4, 4)), np.zeros((4, 1, 3, 3)), groups=2),
-            "groups 2 must divide in_channels 3",
+            "groups 2 must divide in_channels 3 and out_channels 4",
+        ),
+        (
+            lambda: conv2d(np.zeros((1, 4, 4, 4)), np.zeros((3, 2, 3, 3)), groups=2),
+            "groups 2 must divide in_channels 4 and out_channels 3",
         ),
         (
             lambda: conv2d(np.zeros((1, 4, 4, 4)), np.zeros((4, 4, 3, 3)), groups=2),
-            "needs in_channels / groups = 2",
+            "weight (4, 4, 3, 3) needs in_channels / groups = 2 in its dim 1, got 4",
         ),
-        (lambda: conv2d(np.zeros((3, 4, 4)), np.zeros((1, 3, 3, 3))), "x must have 4 dims"),
+        (
+            lambda: conv2d(np.zeros((3, 4, 4)), np.zeros((1, 3, 3, 3))),
+            "x must have 4 dims [N, C, H, W], got shape (3, 4, 4)",
+        ),
+        (
+            lambda: conv2d(np.zeros((1, 3, 4, 4)), np.zeros((3, 3, 3))),
+            "weight must have 4 dims [out, in/groups, kh, kw], got (3, 3, 3)",
+        ),
         (
             lambda: conv2d(np.zeros((1, 1, 4, 4)), np.zeros((2, 1, 3, 3)), np.zeros(3)),
-            r"bias must have shape \(2,\)",
+            "bias must have shape (2,), got (3,)",
         ),
-        (lambda: conv2d(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 3, 3))), "larger than padded"),
-        (lambda: max_pool2d(np.zeros((4, 4)), 2), "x must have 3 or 4 dims"),
-        (lambda: max_pool2d(np.zeros((1, 4, 4)), (2, 2, 2)), "kernel_size must be an int or a"),
+        (
+            lambda: conv2d(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 3, 3))),
+            "kernel_size 3 (spanning 3 with dilation 1) is larger than padded input 2",
+        ),
+        (
+            lambda: max_pool2d(np.zeros((4, 4)), 2),
+            "x must have 3 or 4 dims ([N,] C, H, W), got shape (4, 4)",
+        ),
+        (
+            lambda: avg_pool2d(np.zeros((1, 1, 1, 4, 4)), 2),
+            "x must have 3 or 4 dims ([N,] C, H, W), got shape (1, 1, 1, 4, 4)",
+        ),
+        (
+            lambda: max_pool2d(np.zeros((1, 4, 4)), (2, 2, 2)),
+            "kernel_size must be an int or a pair (height, width), got (2, 2, 2)",
+        ),
         (
             lambda: conv2d(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), stride=(1, 0)),
             "stride must be a positive int, got 0",
@@ -228,13 +337,28 @@ def test_pooling_worked_by_hand():
     ],
 )
 def test_bad_arguments_are_refused_with_the_rule(call, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=re.escape(message)) as raised:
         call()
+    assert str(raised.value) == message  # whole, not a prefix
 
 
-def test_a_size_that_is_neither_an_int_nor_a_pair_is_a_type_error():
-    with pytest.raises(TypeError, match="padding must be an int or a pair"):
-        conv2d(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), padding=1.0)
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: conv2d(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), stride=1.0), "stride"),
+        (lambda: conv2d(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), padding=1.0), "padding"),
+        (lambda: conv2d(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), dilation=1.0), "dilation"),
+        (lambda: max_pool2d(np.zeros((1, 4, 4)), 1.0), "kernel_size"),
+        (lambda: max_pool2d(np.zeros((1, 4, 4)), 2, stride=1.0), "stride"),
+        (lambda: max_pool2d(np.zeros((1, 4, 4)), 2, padding=1.0), "padding"),
+        (lambda: avg_pool2d(np.zeros((1, 4, 4)), 1.0), "kernel_size"),
+        (lambda: avg_pool2d(np.zeros((1, 4, 4)), 2, stride=1.0), "stride"),
+    ],
+)
+def test_a_size_that_is_neither_an_int_nor_a_pair_is_a_type_error(call, name):
+    with pytest.raises(TypeError) as raised:
+        call()
+    assert str(raised.value) == f"{name} must be an int or a pair (height, width), got 1.0"
 
 
 # NumPy inputs -------------------------------------------------------------------------------
