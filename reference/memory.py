@@ -23,6 +23,13 @@ class Buffer:
     strides: tuple[int, ...]
     itemsize: int
 
+    def __post_init__(self) -> None:
+        if len(self.strides) != len(self.shape):
+            raise ValueError(
+                f"strides must give one stride per dimension of shape {self.shape}, "
+                f"got {self.strides}"
+            )
+
     @property
     def is_empty(self) -> bool:
         return 0 in self.shape
@@ -30,18 +37,19 @@ class Buffer:
     def extent(self) -> tuple[int, int]:
         """The half-open byte range [low, high) that holds every element."""
         low = high = self.address
-        for size, stride in zip(self.shape, self.strides, strict=True):
-            reach = (size - 1) * stride
-            low, high = (low + reach, high) if reach < 0 else (low, high + reach)
+        for axis, size in enumerate(self.shape):  # one stride each, as __post_init__ checked
+            reach = (size - 1) * self.strides[axis]
+            low, high = low + min(reach, 0), high + max(reach, 0)
         return low, high + self.itemsize
 
     def byte_addresses(self) -> np.ndarray:
         """Every byte address that some element occupies, sorted, without repeats."""
         element_starts = np.array([self.address], dtype=np.int64)
-        for size, stride in zip(self.shape, self.strides, strict=True):
-            steps = np.arange(size, dtype=np.int64) * stride
+        for axis, size in enumerate(self.shape):
+            # In int64 whatever NumPy's default integer (int32 on Windows before NumPy 2).
+            steps = np.arange(size).astype(np.int64) * self.strides[axis]
             element_starts = (element_starts[:, None] + steps[None, :]).ravel()
-        every_byte = element_starts[:, None] + np.arange(self.itemsize, dtype=np.int64)
+        every_byte = element_starts[:, None] + np.arange(self.itemsize)
         return np.unique(every_byte)
 
 

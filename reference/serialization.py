@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import pickletools
-import struct
 import zipfile
 
 _STRING_OPS = {"BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8", "UNICODE"}
@@ -28,6 +27,11 @@ _MEMO_GET_OPS = {"BINGET", "LONG_BINGET", "GET"}
 
 def archive_records(data: bytes) -> dict[str, bytes]:
     """The archive's records by name, without the top-level folder: `{"data.pkl": ..., ...}`."""
+    return _folder_and_records(data)[1]
+
+
+def _folder_and_records(data: bytes) -> tuple[str, dict[str, bytes]]:
+    """The archive's one top-level folder, and its records by name within it."""
     if not isinstance(data, bytes | bytearray):
         raise TypeError(f"data must be bytes, got {type(data).__name__}")
     if not zipfile.is_zipfile(io.BytesIO(data)):
@@ -37,10 +41,12 @@ def archive_records(data: bytes) -> dict[str, bytes]:
         )
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = archive.namelist()
-        folders = {name.split("/", 1)[0] for name in names}
-        if len(folders) != 1 or not all("/" in name for name in names):
+        parts = [name.partition("/") for name in names]
+        folders = {folder for folder, _, _ in parts}
+        if len(folders) != 1 or not all(slash for _, slash, _ in parts):
             raise ValueError(f"data holds records {names}, not one top-level folder of records")
-        return {name.split("/", 1)[1]: archive.read(name) for name in names}
+        records = {name.partition("/")[2]: archive.read(name) for name in names}
+    return folders.pop(), records
 
 
 def storage_nbytes(data: bytes) -> dict[str, int]:
@@ -60,8 +66,8 @@ def _protocol_2_pickle(data: bytes) -> bytes:
     names = {opcode.name for opcode, _, _ in pickletools.genops(pickled)}
     if "FRAME" in names or "STACK_GLOBAL" in names:
         raise ValueError(
-            "data.pkl uses pickle frames (protocol 4 or later); torch.save's default protocol 2 "
-            "is the one supported"
+            "data.pkl uses FRAME or STACK_GLOBAL opcodes (pickle protocol 4 or later); "
+            "torch.save's default protocol 2 is the one supported"
         )
     return pickled
 
@@ -75,8 +81,6 @@ def _strings_in_order(pickled: bytes) -> list[str | None]:
             pushed.append(arg)
         elif opcode.name in _MEMO_PUT_OPS:  # stores the top of the stack, pushes nothing
             memo[arg] = pushed[-1] if pushed else None
-        elif opcode.name == "PROTO":
-            pass
         elif opcode.name in _MEMO_GET_OPS:
             pushed.append(memo.get(arg))  # None where the memo holds something else
         else:
@@ -91,17 +95,16 @@ def storage_locations(data: bytes) -> dict[str, str]:
     the key and the location, in that order.
     """
     pushed = _strings_in_order(_protocol_2_pickle(data))
-    locations = {}
-    for index, value in enumerate(pushed[:-3]):
-        key, location = pushed[index + 2], pushed[index + 3]
-        if value == "storage" and key is not None and location is not None:
-            locations[key] = location
-    return locations
+    return {
+        key: location
+        for value, key, location in zip(pushed, pushed[2:], pushed[3:])  # noqa: B905 - windows
+        if value == "storage" and key is not None and location is not None
+    }
 
 
 def _binunicode(text: str) -> bytes:
-    encoded = text.encode("utf-8")
-    return b"X" + struct.pack("<I", len(encoded)) + encoded
+    encoded = text.encode()
+    return b"X" + len(encoded).to_bytes(4, "little") + encoded
 
 
 def retag_location(data: bytes, old: str, new: str) -> bytes:
@@ -116,15 +119,13 @@ def retag_location(data: bytes, old: str, new: str) -> bytes:
             raise TypeError(f"{name} must be a non-empty str (a location such as 'cuda:0')")
     if old not in storage_locations(data).values():
         raise ValueError(f"old location {old!r} is not the location of any storage in data")
-    records = archive_records(data)
+    folder, records = _folder_and_records(data)
     pickled = records["data.pkl"]
     if pickled.count(_binunicode(old)) != 1:
         raise ValueError(f"old location {old!r} is not pickled exactly once as BINUNICODE")
     records["data.pkl"] = pickled.replace(_binunicode(old), _binunicode(new))
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        folder = archive.namelist()[0].split("/", 1)[0]
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+    with zipfile.ZipFile(out, "w") as archive:  # ZIP_STORED, ZipFile's default
         for name, raw in records.items():
             archive.writestr(f"{folder}/{name}", raw)
     return out.getvalue()

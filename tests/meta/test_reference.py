@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
+from numpy.lib.stride_tricks import as_strided
 
 from reference.dtypes import SHARED_DTYPE_NAMES, default_integer_dtype, torch_dtype_name
 from reference.memory import Buffer, buffer_of, shares_memory
@@ -79,6 +82,109 @@ def test_bad_arguments_are_named():
         shares_memory(np.arange(2), 3)
     with pytest.raises(ValueError, match="b is a tensor on meta"):
         shares_memory(torch.arange(2), torch.empty(2, device="meta"))
+
+
+@st.composite
+def buffers(draw) -> Buffer:
+    """Any small buffer: strides of either sign or zero, not necessarily a multiple of itemsize."""
+    shape = tuple(draw(st.lists(st.integers(0, 4), max_size=3)))
+    strides = tuple(draw(st.lists(st.integers(-20, 20), min_size=len(shape), max_size=len(shape))))
+    return Buffer(
+        address=draw(st.integers(0, 2**40)),
+        shape=shape,
+        strides=strides,
+        itemsize=draw(st.sampled_from([1, 2, 4, 8])),
+    )
+
+
+@given(buffer=buffers())
+@example(buffer=Buffer(address=100, shape=(3,), strides=(8,), itemsize=8))
+@example(buffer=Buffer(address=100, shape=(3, 2), strides=(-8, 24), itemsize=4))
+@example(buffer=Buffer(address=100, shape=(1, 4), strides=(5, 0), itemsize=2))
+@example(buffer=Buffer(address=100, shape=(), strides=(), itemsize=1))
+@example(buffer=Buffer(address=100, shape=(2, 0), strides=(8, 8), itemsize=8))
+def test_byte_addresses_and_extent_are_those_of_a_walk_over_every_element(buffer):
+    walked = {
+        buffer.address + sum(i * s for i, s in zip(index, buffer.strides, strict=True)) + byte
+        for index in itertools.product(*(range(side) for side in buffer.shape))
+        for byte in range(buffer.itemsize)
+    }
+    addresses = buffer.byte_addresses()
+    assert addresses.dtype == np.int64
+    assert addresses.tolist() == sorted(walked)
+    assert buffer.is_empty == (not walked)
+    if walked:
+        assert buffer.extent() == (min(walked), max(walked) + 1)
+
+
+def test_byte_addresses_past_int64_are_refused_not_rounded():
+    with pytest.raises(OverflowError):
+        Buffer(address=2**63, shape=(2,), strides=(1,), itemsize=1).byte_addresses()
+
+
+def test_views_too_large_to_list_are_decided_by_extent_when_apart_or_empty():
+    # 2**62 bytes' worth of elements, all on one byte (stride 0, as torch's expand makes):
+    # listing their bytes would need an array NumPy cannot allocate, so only the extents can
+    # tell that it misses the bytes just after it, and an empty view needs no listing at all.
+    base = np.zeros(16, dtype=np.uint8)
+    huge = as_strided(base[7:8], shape=(2**62,), strides=(0,))
+    after = base[8:]
+    empty = as_strided(base[7:8], shape=(0,), strides=(1,))  # NumPy's base[7:7] starts at base[0]
+    start = buffer_of(after).address
+    assert buffer_of(huge).extent() == (start - 1, start)
+    assert buffer_of(empty).address == start - 1  # its extent, then, meets huge's
+    assert not shares_memory(huge, after)
+    assert not shares_memory(after, huge)
+    assert not shares_memory(huge, empty)
+    assert not shares_memory(empty, huge)
+
+
+class Tensor:
+    """Named like torch's tensor, but not torch's."""
+
+
+class NotATensor:
+    """From module "torch", but not named Tensor."""
+
+
+NotATensor.__module__ = "torch"
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: Buffer(address=0, shape=(2, 3), strides=(8,), itemsize=8),
+            ValueError,
+            "strides must give one stride per dimension of shape (2, 3), got (8,)",
+        ),
+        (
+            lambda: buffer_of([1, 2]),
+            TypeError,
+            "obj must be a numpy.ndarray or a torch.Tensor, not list",
+        ),
+        (
+            lambda: shares_memory(Tensor(), np.arange(2)),
+            TypeError,
+            "a must be a numpy.ndarray or a torch.Tensor, not Tensor",
+        ),
+        (
+            lambda: shares_memory(np.arange(2), NotATensor()),
+            TypeError,
+            "b must be a numpy.ndarray or a torch.Tensor, not NotATensor",
+        ),
+        (
+            lambda: shares_memory(torch.arange(2), torch.empty(2, device="meta")),
+            ValueError,
+            "b is a tensor on meta: only host (cpu) buffers share an address space with NumPy, "
+            "so only they can be compared",
+        ),
+    ],
+)
+def test_memory_refuses_with_its_whole_message(call, error, message):
+    with pytest.raises(error) as raised:
+        call()
+    assert str(raised.value) == message
 
 
 @pytest.mark.parametrize(

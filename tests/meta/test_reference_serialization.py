@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import pickletools
 import zipfile
 from collections import OrderedDict
 
@@ -34,15 +35,23 @@ class _Storage:
         self.key, self.location, self.raw = key, location, raw
 
 
-def archive(storages: list[_Storage], protocol: int = 2, folder: str = "archive") -> bytes:
+def archive(
+    storages: list[_Storage], protocol: int = 2, folder: str = "archive", memo: bool = True
+) -> bytes:
     pickled = io.BytesIO()
-    _Pickler(pickled, protocol=protocol).dump({s.key: s for s in storages})
+    pickler = _Pickler(pickled, protocol=protocol)
+    pickler.fast = not memo  # fast: no memo, so a repeated string is pickled again in full
+    pickler.dump({s.key: s for s in storages})
+    return archive_of(pickled.getvalue(), {f"data/{s.key}": s.raw for s in storages}, folder)
+
+
+def archive_of(pickled: bytes, records: dict[str, bytes] | None = None, folder="archive") -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
-        zf.writestr(f"{folder}/data.pkl", pickled.getvalue())
+        zf.writestr(f"{folder}/data.pkl", pickled)
         zf.writestr(f"{folder}/byteorder", b"little")
-        for storage in storages:
-            zf.writestr(f"{folder}/data/{storage.key}", storage.raw)
+        for name, raw in (records or {}).items():
+            zf.writestr(f"{folder}/{name}", raw)
     return out.getvalue()
 
 
@@ -95,10 +104,224 @@ def test_bad_arguments_are_named():
     with pytest.raises(TypeError, match="old must be a non-empty str"):
         retag_location(TWO, None, "cuda:0")
     framed = archive([_Storage("0", "cpu", bytes(4))], protocol=4)
-    with pytest.raises(ValueError, match="pickle frames"):
+    with pytest.raises(ValueError, match="FRAME or STACK_GLOBAL"):
         retag_location(framed, "cpu", "cuda:0")
     loose = io.BytesIO()
     with zipfile.ZipFile(loose, "w") as zf:
         zf.writestr("data.pkl", b"N.")
     with pytest.raises(ValueError, match="not one top-level folder"):
         archive_records(loose.getvalue())
+
+
+# Pickles written opcode by opcode (pickle's own constants), to reach each kind of string and
+# memo opcode that a protocol 0 to 3 pickle may hold, whichever the pickler would choose.
+_STRING = {
+    "BINUNICODE": lambda b: pickle.BINUNICODE + len(b).to_bytes(4, "little") + b,
+    "SHORT_BINUNICODE": lambda b: pickle.SHORT_BINUNICODE + len(b).to_bytes(1, "little") + b,
+    "BINUNICODE8": lambda b: pickle.BINUNICODE8 + len(b).to_bytes(8, "little") + b,
+    "UNICODE": lambda b: pickle.UNICODE + b + b"\n",
+}
+_MEMO = {  # put, get
+    "BINPUT": (
+        lambda i: pickle.BINPUT + i.to_bytes(1, "little"),
+        lambda i: pickle.BINGET + i.to_bytes(1, "little"),
+    ),
+    "LONG_BINPUT": (
+        lambda i: pickle.LONG_BINPUT + i.to_bytes(4, "little"),
+        lambda i: pickle.LONG_BINGET + i.to_bytes(4, "little"),
+    ),
+    "PUT": (lambda i: pickle.PUT + b"%d\n" % i, lambda i: pickle.GET + b"%d\n" % i),
+}
+_ORDERED_DICT = pickle.GLOBAL + b"collections\nOrderedDict\n"
+
+
+def _two_persistent_ids(string_op: str, memo_op: str) -> bytes:
+    """(pid 0 at cpu, pid 1 at cpu), the second's 'storage' and 'cpu' read from the memo."""
+    string, (put, get) = _STRING[string_op], _MEMO[memo_op]
+    one = pickle.BININT1 + b"\x01"
+    first = pickle.MARK + string(b"storage") + put(0) + _ORDERED_DICT + string(b"0")
+    first += string(b"cpu") + put(1) + one + pickle.TUPLE + pickle.BINPERSID
+    second = pickle.MARK + get(0) + _ORDERED_DICT + string(b"1") + get(1) + one
+    second += pickle.TUPLE + pickle.BINPERSID
+    return pickle.PROTO + b"\x02" + pickle.MARK + first + second + pickle.TUPLE + pickle.STOP
+
+
+@pytest.mark.parametrize("memo_op", sorted(_MEMO))
+@pytest.mark.parametrize("string_op", sorted(_STRING))
+def test_locations_are_read_from_every_kind_of_string_and_memo_opcode(string_op, memo_op):
+    pickled = _two_persistent_ids(string_op, memo_op)
+    unpickler = pickle.Unpickler(io.BytesIO(pickled))
+    unpickler.persistent_load = lambda pid: pid
+    assert unpickler.load() == (
+        ("storage", OrderedDict, "0", "cpu", 1),
+        ("storage", OrderedDict, "1", "cpu", 1),
+    )
+    assert storage_locations(archive_of(pickled)) == {"0": "cpu", "1": "cpu"}
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        ["storage", None, "k", 3],  # a key, but no location after it
+        ["storage", None, 3, "cpu"],  # a location, but no key before it
+        ["storage", "k", "cpu"],  # too close to be 'storage', type, key, location
+        "storage",
+    ],
+)
+def test_a_plain_storage_string_is_not_a_persistent_id(obj):
+    assert storage_locations(archive_of(pickle.dumps(obj, protocol=2))) == {}
+
+
+def test_a_memo_put_before_anything_is_pushed_stores_no_string():
+    # Malformed (an unpickler finds the stack empty), but read without an IndexError.
+    pickled = pickle.BINPUT + b"\x00" + pickle.MARK + pickle.BINGET + b"\x00" + pickle.STOP
+    with pytest.raises(pickle.UnpicklingError):
+        pickle.loads(pickled)
+    assert storage_locations(archive_of(pickled)) == {}
+
+
+def test_a_storage_key_and_location_are_the_second_and_third_strings_after_storage():
+    assert storage_locations(archive_of(pickle.dumps(["storage", None, "k", "loc"], 2))) == {
+        "k": "loc"
+    }
+
+
+_PROTOCOL_4 = (
+    "data.pkl uses FRAME or STACK_GLOBAL opcodes (pickle protocol 4 or later); "
+    "torch.save's default protocol 2 is the one supported"
+)
+
+
+def _opcode_names(pickled: bytes) -> set[str]:
+    return {opcode.name for opcode, _, _ in pickletools.genops(pickled)}
+
+
+FRAMED = pickle.dumps(["storage"], protocol=4)
+STACK_GLOBAL = (
+    pickle.PROTO
+    + b"\x02"
+    + _STRING["BINUNICODE"](b"collections")
+    + _STRING["BINUNICODE"](b"OrderedDict")
+    + pickle.STACK_GLOBAL
+    + pickle.STOP
+)
+
+
+def test_the_protocol_4_pickles_hold_a_frame_alone_and_a_stack_global_alone():
+    assert "FRAME" in _opcode_names(FRAMED)
+    assert "STACK_GLOBAL" not in _opcode_names(FRAMED)
+    assert pickle.loads(STACK_GLOBAL) is OrderedDict
+    assert "FRAME" not in _opcode_names(STACK_GLOBAL)
+
+
+def test_retagging_keeps_the_top_level_folder_and_stores_uncompressed():
+    original = archive([_Storage("0", "cpu", bytes(8))], folder="mynet")
+    retagged = retag_location(original, "cpu", "cuda:0")
+    with zipfile.ZipFile(io.BytesIO(retagged)) as zf:
+        infos = zf.infolist()
+    assert sorted(info.filename for info in infos) == [
+        "mynet/byteorder",
+        "mynet/data.pkl",
+        "mynet/data/0",
+    ]
+    assert {info.compress_type for info in infos} == {zipfile.ZIP_STORED}
+    assert storage_locations(retagged) == {"0": "cuda:0"}
+
+
+def test_records_are_read_from_a_bytearray_too():
+    assert archive_records(bytearray(TWO)) == archive_records(TWO)
+
+
+def _loose(*names: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name in names:
+            zf.writestr(name, b"N.")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: archive_records("archive/data.pkl"), TypeError, "data must be bytes, got str"),
+        (
+            lambda: archive_records(b"\x80\x02N."),
+            ValueError,
+            "data is not a zip archive: torch.save writes one since torch 1.6 (an older file, or "
+            "one saved with _use_new_zipfile_serialization=False, is not)",
+        ),
+        (
+            lambda: archive_records(_loose("data.pkl")),
+            ValueError,
+            "data holds records ['data.pkl'], not one top-level folder of records",
+        ),
+        (
+            lambda: archive_records(_loose("a/data.pkl", "b/data/0")),
+            ValueError,
+            "data holds records ['a/data.pkl', 'b/data/0'], not one top-level folder of records",
+        ),
+        (
+            lambda: archive_records(_loose()),
+            ValueError,
+            "data holds records [], not one top-level folder of records",
+        ),
+        (
+            lambda: retag_location(TWO, "cuda:0", "cpu"),
+            ValueError,
+            "old location 'cuda:0' is not the location of any storage in data",
+        ),
+        (
+            lambda: retag_location(TWO, "", "cuda:0"),
+            TypeError,
+            "old must be a non-empty str (a location such as 'cuda:0')",
+        ),
+        (
+            lambda: retag_location(TWO, None, "cuda:0"),
+            TypeError,
+            "old must be a non-empty str (a location such as 'cuda:0')",
+        ),
+        (
+            lambda: retag_location(TWO, "cpu", ""),
+            TypeError,
+            "new must be a non-empty str (a location such as 'cuda:0')",
+        ),
+        (
+            lambda: retag_location(TWO, "cpu", 0),
+            TypeError,
+            "new must be a non-empty str (a location such as 'cuda:0')",
+        ),
+        (lambda: storage_locations(archive_of(FRAMED)), ValueError, _PROTOCOL_4),
+        (lambda: storage_locations(archive_of(STACK_GLOBAL)), ValueError, _PROTOCOL_4),
+        (
+            lambda: retag_location(archive([_Storage("0", "cpu", bytes(4))], 4), "cpu", "cuda:0"),
+            ValueError,
+            _PROTOCOL_4,
+        ),
+        (  # no memo: 'cpu' is pickled twice
+            lambda: retag_location(TWO_WITHOUT_MEMO, "cpu", "cuda:0"),
+            ValueError,
+            "old location 'cpu' is not pickled exactly once as BINUNICODE",
+        ),
+        (  # 'cpu' is pickled once, but as SHORT_BINUNICODE
+            lambda: retag_location(
+                archive_of(_two_persistent_ids("SHORT_BINUNICODE", "BINPUT")), "cpu", "cuda:0"
+            ),
+            ValueError,
+            "old location 'cpu' is not pickled exactly once as BINUNICODE",
+        ),
+    ],
+)
+def test_the_archive_readers_refuse_with_their_whole_message(call, error, message):
+    with pytest.raises(error) as raised:
+        call()
+    assert str(raised.value) == message
+
+
+TWO_WITHOUT_MEMO = archive(
+    [_Storage("0", "cpu", bytes(16)), _Storage("1", "cpu", bytes(40))], memo=False
+)
+
+
+def test_without_a_memo_each_location_is_pickled_in_full():
+    assert storage_locations(TWO_WITHOUT_MEMO) == {"0": "cpu", "1": "cpu"}
+    assert archive_records(TWO_WITHOUT_MEMO)["data.pkl"].count(b"X\x03\x00\x00\x00cpu") == 2
