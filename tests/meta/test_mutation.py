@@ -14,7 +14,11 @@ from tests.harness.mutation_report import main, results, stale_equivalents
 from tests.meta.mutation_equivalents import EQUIVALENTS
 
 ROOT = Path(__file__).resolve().parents[2]
-MUTANT = re.compile(r"^reference\.(?P<module>\w+)\.x_(?P<function>\w+)__mutmut_\d+$")
+# mutmut's names: x_<function>, or xǁ<Class>ǁ<method> for a method.
+MUTANT = re.compile(
+    r"^reference\.(?P<module>\w+)\.(?:x_(?P<function>\w+)|xǁ(?P<cls>\w+)ǁ(?P<method>\w+))"
+    r"__mutmut_\d+$"
+)
 
 
 def test_the_run_selects_every_self_check_of_the_oracles():
@@ -33,8 +37,26 @@ def test_each_equivalent_names_a_function_of_an_oracle_and_says_why(mutant):
     found = MUTANT.match(mutant)
     assert found, f"{mutant} is not a mutmut name such as reference.promotion.x_category__mutmut_1"
     module = importlib.import_module(f"reference.{found['module']}")
-    assert callable(getattr(module, found["function"], None)), f"{mutant}: no such function"
+    owner, name = (
+        (module, found["function"])
+        if found["function"]
+        else (getattr(module, found["cls"], None), found["method"])
+    )
+    assert callable(getattr(owner, name, None)), f"{mutant}: no such function or method"
     assert len(EQUIVALENTS[mutant]) > 20, f"{mutant}: say why no input tells it apart"
+
+
+@pytest.mark.parametrize(
+    ("name", "matches"),
+    [
+        ("reference.promotion.x_category__mutmut_1", True),
+        ("reference.memory.xǁBufferǁextent__mutmut_4", True),
+        ("reference.memory.Buffer.extent__mutmut_4", False),
+        ("promotion.x_category__mutmut_1", False),
+    ],
+)
+def test_mutant_names_of_functions_and_methods_are_recognised(name, matches):
+    assert bool(MUTANT.match(name)) == matches, name
 
 
 def _run(tmp_path: Path, codes: dict[str, dict[str, int | None]]) -> Path:
