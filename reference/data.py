@@ -54,10 +54,12 @@ def idx_bytes(array: np.ndarray) -> bytes:
     array = np.asarray(array)
     if not 1 <= array.ndim <= 3:
         raise ValueError(f"array has {array.ndim} dims; IDX files as torchvision reads hold 1 to 3")
-    big_endian = array.dtype.newbyteorder(">") if array.dtype.itemsize > 1 else array.dtype
+    big_endian = array.dtype.newbyteorder(">")  # a 1-byte dtype has no byte order to change
     if big_endian not in IDX_TYPE_CODES:
         raise ValueError(f"array dtype {array.dtype} has no IDX type code")
-    header = struct.pack(">BBBB", 0, 0, IDX_TYPE_CODES[big_endian], array.ndim)
+    if any(side >= 2**32 for side in array.shape):
+        raise ValueError(f"array has shape {array.shape}; IDX holds each dim in 4 bytes")
+    header = bytes([0, 0, IDX_TYPE_CODES[big_endian], array.ndim])
     header += b"".join(struct.pack(">I", side) for side in array.shape)
     return header + np.ascontiguousarray(array, dtype=big_endian).tobytes()
 
@@ -112,8 +114,8 @@ def python2_pickle(value: object) -> bytes:
     """`value` as Python 2's `cPickle.dumps(value, 2)` wrote it (without the memo, which changes
     nothing read back): bytes are Python 2 `str` (SHORT_BINSTRING, BINSTRING), and a 2-d uint8
     array is `numpy.core.multiarray._reconstruct` plus a state whose raw data is such a string.
-    Takes dicts, lists, bytes, ints in 0..2**31-1 (Python's or NumPy's), None and 2-d uint8
-    arrays."""
+    Takes dicts, lists, bytes under 2**31 long, ints in 0..2**31-1 (Python's or NumPy's), None
+    and 2-d uint8 arrays."""
     out = bytearray(pickle.PROTO + bytes([2]))
     _save_python2(out, value)
     return bytes(out + pickle.STOP)
@@ -133,8 +135,10 @@ def _save_python2(out: bytearray, value: object) -> None:
     elif isinstance(value, bytes):
         if len(value) < 256:
             out += pickle.SHORT_BINSTRING + bytes([len(value)]) + value
-        else:
+        elif len(value) < 2**31:
             out += pickle.BINSTRING + struct.pack("<i", len(value)) + value
+        else:
+            raise ValueError(f"value holds {len(value)} bytes; a Python 2 string holds < 2**31")
     elif isinstance(value, list):
         out += pickle.EMPTY_LIST + pickle.MARK
         for item in value:
