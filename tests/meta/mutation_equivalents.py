@@ -39,6 +39,17 @@ EQUIVALENTS = {
         "missing leading dim as 1"
     ),
     **{
+        f"reference.optim.x__inputs__mutmut_{number}": (
+            "astype(None) for astype(np.float64): NumPy reads a dtype of None as float64"
+        )
+        for number in (2, 10)
+    },
+    "reference.optim.x_rmsprop_step__mutmut_63": (
+        "np.zeros_like(None), a 0-d object 0, for zeros of params' shape: zeros is only ever "
+        "multiplied by a Python float (alpha, momentum) and added to a float64 array of params' "
+        "shape, which gives the same values, shape and dtype either way"
+    ),
+    **{
         f"reference.metrics.x_{function}__mutmut_{number}": (
             "zip's strict= dropped or False: _pair has refused labels and predictions of "
             "different lengths already, so zip never sees two"

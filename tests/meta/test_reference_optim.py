@@ -111,28 +111,322 @@ def test_the_inputs_are_not_changed():
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: sgd_step([0.0], [0.0], {}, lr=-1.0), ValueError, "lr -1.0 is outside"),
-        (lambda: sgd_step([0.0], [0.0, 1.0], {}), ValueError, r"grads shape \(2,\) differs"),
+        (lambda: sgd_step([0.0], [0.0], {}, lr=-1.0), ValueError, "lr -1.0 is outside [0.0, inf]"),
+        (
+            lambda: sgd_step([0.0], [0.0, 1.0], {}),
+            ValueError,
+            "grads shape (2,) differs from params shape (1,)",
+        ),
         (
             lambda: sgd_step([0.0], [0.0], {}, nesterov=True),
             ValueError,
-            "nesterov needs momentum > 0",
+            "nesterov needs momentum > 0 and dampening == 0, got momentum 0.0 and dampening 0.0",
         ),
-        (lambda: sgd_step([0.0], [0.0], None), TypeError, "state must be a dict"),
-        (lambda: adam_step([0.0], [0.0], {}, betas=(1.0, 0.9)), ValueError, r"betas\[0\] 1.0"),
-        (lambda: adam_step([0.0], [0.0], {}, betas=0.9), TypeError, "betas must be a pair"),
-        (lambda: adagrad_step([0.0], [0.0], {}, eps=-1), ValueError, "eps -1 is outside"),
+        (
+            lambda: sgd_step([0.0], [0.0], {}, momentum=0.9, dampening=0.5, nesterov=True),
+            ValueError,
+            "nesterov needs momentum > 0 and dampening == 0, got momentum 0.9 and dampening 0.5",
+        ),
+        (
+            lambda: sgd_step([0.0], [0.0], None),
+            TypeError,
+            "state must be a dict ({} before the first step), not <class 'NoneType'>",
+        ),
+        (
+            lambda: adam_step([0.0], [0.0], [{}]),
+            TypeError,
+            "state must be a dict ({} before the first step), not <class 'list'>",
+        ),
+        (
+            lambda: sgd_step([0.0], [0.0], {}, momentum=-0.5),
+            ValueError,
+            "momentum -0.5 is outside [0.0, inf]",
+        ),
+        (
+            lambda: sgd_step([0.0], [0.0], {}, dampening=1.5),
+            ValueError,
+            "dampening 1.5 is outside [0.0, 1.0]",
+        ),
+        (
+            lambda: sgd_step([0.0], [0.0], {}, dampening=-0.5),
+            ValueError,
+            "dampening -0.5 is outside [0.0, 1.0]",
+        ),
+        (
+            lambda: sgd_step([0.0], [0.0], {}, weight_decay=-1),
+            ValueError,
+            "weight_decay -1 is outside [0.0, inf]",
+        ),
+        (
+            lambda: adam_step([0.0], [0.0], {}, betas=(1.0, 0.9)),
+            ValueError,
+            "betas[0] 1.0 is outside [0.0, 1.0)",
+        ),
+        (
+            lambda: adam_step([0.0], [0.0], {}, betas=(0.9, 1.0)),
+            ValueError,
+            "betas[1] 1.0 is outside [0.0, 1.0)",
+        ),
+        (
+            lambda: adam_step([0.0], [0.0], {}, betas=(-0.5, 0.9)),
+            ValueError,
+            "betas[0] -0.5 is outside [0.0, 1.0)",
+        ),
+        (
+            lambda: adam_step([0.0], [0.0], {}, betas=(0.9, -0.5)),
+            ValueError,
+            "betas[1] -0.5 is outside [0.0, 1.0)",
+        ),
+        (
+            lambda: adam_step([0.0], [0.0], {}, betas=0.9),
+            TypeError,
+            "betas must be a pair (beta1, beta2), not 0.9",
+        ),
+        (
+            lambda: adam_step([0.0], [0.0], {}, betas=(0.9,)),
+            TypeError,
+            "betas must be a pair (beta1, beta2), not (0.9,)",
+        ),
+        (
+            lambda: adam_step([0.0], [0.0], {}, betas=[0.9, 0.99, 0.999]),
+            TypeError,
+            "betas must be a pair (beta1, beta2), not [0.9, 0.99, 0.999]",
+        ),
+        (lambda: adam_step([0.0], [0.0], {}, lr=-1), ValueError, "lr -1 is outside [0.0, inf]"),
+        (lambda: adam_step([0.0], [0.0], {}, eps=-1), ValueError, "eps -1 is outside [0.0, inf]"),
+        (
+            lambda: adam_step([0.0], [0.0], {}, maximize=1),
+            TypeError,
+            "maximize must be a bool, not int (1)",
+        ),
+        (lambda: adagrad_step([0.0], [0.0], {}, lr=-1), ValueError, "lr -1 is outside [0.0, inf]"),
+        (
+            lambda: adagrad_step([0.0], [0.0], {}, eps=-1),
+            ValueError,
+            "eps -1 is outside [0.0, inf]",
+        ),
+        (
+            lambda: adagrad_step([0.0], [0.0], {}, lr_decay=-1),
+            ValueError,
+            "lr_decay -1 is outside [0.0, inf]",
+        ),
+        (
+            lambda: adagrad_step([0.0], [0.0], {}, initial_accumulator_value=-1),
+            ValueError,
+            "initial_accumulator_value -1 is outside [0.0, inf]",
+        ),
         (
             lambda: rmsprop_step([0.0], [0.0], {}, alpha="x"),
             TypeError,
-            "alpha must be a real number, not str",
+            "alpha must be a real number, not str ('x')",
         ),
-        (lambda: adam_step([0.0], [0.0], {}, maximize=1), TypeError, "maximize must be a bool"),
+        (lambda: rmsprop_step([0.0], [0.0], {}, lr=-1), ValueError, "lr -1 is outside [0.0, inf]"),
+        (
+            lambda: rmsprop_step([0.0], [0.0], {}, alpha=-1),
+            ValueError,
+            "alpha -1 is outside [0.0, inf]",
+        ),
+        (
+            lambda: rmsprop_step([0.0], [0.0], {}, eps=-1),
+            ValueError,
+            "eps -1 is outside [0.0, inf]",
+        ),
+        (
+            lambda: rmsprop_step([0.0], [0.0], {}, momentum=-1),
+            ValueError,
+            "momentum -1 is outside [0.0, inf]",
+        ),
     ],
 )
 def test_bad_arguments_are_named(call, error, message):
-    with pytest.raises(error, match=message):
+    with pytest.raises(error) as raised:
         call()
+    assert str(raised.value) == message
+
+
+def test_the_ends_of_each_range_are_allowed():
+    # lr 0 leaves the parameters where they are, whatever the rule.
+    for step in (sgd_step, adagrad_step, rmsprop_step, adam_step):
+        params, _ = step([1.0, -2.0], [3.0, 4.0], {}, lr=0.0)
+        assert params.tolist() == [1.0, -2.0], step.__name__
+    # dampening 1: the buffer only decays after the first step: b = 2, then 0.5 * 2 + 0 * 4.
+    params, state = sgd_step([0.0], [2.0], {}, lr=1.0, momentum=0.5, dampening=1.0)
+    params, state = sgd_step(params, [4.0], state, lr=1.0, momentum=0.5, dampening=1.0)
+    assert state["momentum_buffer"].tolist() == [1.0]
+    assert params.tolist() == [-3.0]
+    # betas of 0 and alpha 0: no memory; eps, weight_decay, lr_decay and the accumulator 0.
+    zeros = {"eps": 0.0, "weight_decay": 0.0}
+    params, _ = adam_step([0.0], [-3.0], {}, lr=1.0, betas=(0.0, 0.0), **zeros)
+    assert params.tolist() == [1.0]
+    params, _ = rmsprop_step([0.0], [-3.0], {}, lr=1.0, alpha=0.0, momentum=0.0, **zeros)
+    assert params.tolist() == [1.0]
+    params, _ = adagrad_step(
+        [0.0], [-3.0], {}, lr=1.0, lr_decay=0.0, initial_accumulator_value=0.0, **zeros
+    )
+    assert params.tolist() == [1.0]
+
+
+# The defaults torch.optim documents, each next to values that make it matter (a momentum for
+# dampening and nesterov, two steps for the memories and lr_decay, a falling second moment for
+# amsgrad); omitting one must take the same two steps as passing torch's default for it.
+DEFAULTS = {
+    sgd_step: (
+        {"lr": 1e-3, "momentum": 0.0, "dampening": 0.0, "weight_decay": 0.0, "nesterov": False},
+        {"lr": 0.1, "momentum": 0.5, "dampening": 0.0, "weight_decay": 0.25, "nesterov": False},
+    ),
+    adagrad_step: (
+        {
+            "lr": 1e-2,
+            "lr_decay": 0.0,
+            "weight_decay": 0.0,
+            "initial_accumulator_value": 0.0,
+            "eps": 1e-10,
+        },
+        {
+            "lr": 0.1,
+            "lr_decay": 0.5,
+            "weight_decay": 0.25,
+            "initial_accumulator_value": 0.5,
+            "eps": 0.125,
+        },
+    ),
+    rmsprop_step: (
+        {
+            "lr": 1e-2,
+            "alpha": 0.99,
+            "eps": 1e-8,
+            "weight_decay": 0.0,
+            "momentum": 0.0,
+            "centered": False,
+        },
+        {
+            "lr": 0.1,
+            "alpha": 0.5,
+            "eps": 0.125,
+            "weight_decay": 0.25,
+            "momentum": 0.5,
+            "centered": True,
+        },
+    ),
+    adam_step: (
+        {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0, "amsgrad": False},
+        {"lr": 0.1, "betas": (0.5, 0.75), "eps": 0.125, "weight_decay": 0.25, "amsgrad": True},
+    ),
+}
+
+
+@pytest.mark.parametrize("step", list(DEFAULTS), ids=lambda step: step.__name__)
+def test_each_default_is_torchs(step):
+    defaults, context = DEFAULTS[step]
+    defaults, context = {**defaults, "maximize": False}, {**context, "maximize": True}
+
+    def two_steps(**options):
+        params, state = step([1.0, -2.0], [4.0, -3.0], {}, **options)
+        return step(params, [0.5, 0.25], state, **options)[0]
+
+    for name, default in defaults.items():
+        others = {key: value for key, value in context.items() if key != name}
+        np.testing.assert_array_equal(
+            two_steps(**others), two_steps(**others, **{name: default}), err_msg=name
+        )
+
+
+def test_sgd_momentum_by_hand_with_a_buffer_other_than_1():
+    # lr 1, momentum 0.5, dampening 0.25, g = 2, 4, 1: b = 2, then 0.5 * 2 + 0.75 * 4 = 4, then
+    # 0.5 * 4 + 0.75 * 1 = 2.75; p falls by each b.
+    options = {"lr": 1.0, "momentum": 0.5, "dampening": 0.25}
+    params, state, buffers, path = np.array([0.0]), {}, [], []
+    for grad in (2.0, 4.0, 1.0):
+        params, state = sgd_step(params, [grad], state, **options)
+        buffers.append(state["momentum_buffer"].item())
+        path.append(params.item())
+    assert buffers == [2.0, 4.0, 2.75]
+    assert path == [-2.0, -6.0, -8.75]
+    # Nesterov, momentum 0.5: b = 2, step 2 + 0.5 * 2 = 3; then b = 0.5 * 2 + 4 = 5, step
+    # 4 + 0.5 * 5 = 6.5.
+    params, state = sgd_step([0.0], [2.0], {}, lr=1.0, momentum=0.5, nesterov=True)
+    assert params.tolist() == [-3.0]
+    params, state = sgd_step(params, [4.0], state, lr=1.0, momentum=0.5, nesterov=True)
+    assert state["momentum_buffer"].tolist() == [5.0]
+    assert params.tolist() == [-9.5]
+    # Momentum 1 keeps the whole buffer: b = 2, then 2 + 4 = 6.
+    params, state = sgd_step([0.0], [2.0], {}, lr=1.0, momentum=1.0)
+    params, state = sgd_step(params, [4.0], state, lr=1.0, momentum=1.0)
+    assert state["momentum_buffer"].tolist() == [6.0]
+    assert params.tolist() == [-8.0]
+
+
+def test_adagrad_by_hand_with_an_accumulator_and_eps():
+    # s = 7 + 3**2 = 16, p = 0 - 3 / (4 + 1); then s = 16 + 9 = 25 and the rate
+    # 1 / (1 + 1 * 0.5), p falls by (2 / 3) * 3 / (5 + 1).
+    options = {"lr": 1.0, "lr_decay": 0.5, "initial_accumulator_value": 7.0, "eps": 1.0}
+    params, state = adagrad_step([0.0], [3.0], {}, **options)
+    assert state["step"] == 1
+    assert state["sum"].tolist() == [16.0]
+    assert params.tolist() == pytest.approx([-0.6])
+    params, state = adagrad_step(params, [3.0], state, **options)
+    assert state["step"] == 2
+    assert state["sum"].tolist() == [25.0]
+    assert params.tolist() == pytest.approx([-0.6 - 1 / 3])
+
+
+def test_rmsprop_by_hand_with_momentum_and_eps():
+    # alpha 0.75, eps 2, momentum 0.5, lr 0.5. g = 12: v = 0.25 * 144 = 36, step 12 / (6 + 2)
+    # = 1.5 = b. g = 6: v = 0.75 * 36 + 0.25 * 36 = 36, step 6 / 8 = 0.75, b = 0.75 + 0.75.
+    options = {"lr": 0.5, "alpha": 0.75, "eps": 2.0, "momentum": 0.5}
+    params, state = rmsprop_step([0.0], [12.0], {}, **options)
+    assert state["square_avg"].tolist() == [36.0]
+    assert state["momentum_buffer"].tolist() == [1.5]
+    assert params.tolist() == [-0.75]
+    params, state = rmsprop_step(params, [6.0], state, **options)
+    assert state["square_avg"].tolist() == [36.0]
+    assert state["momentum_buffer"].tolist() == [1.5]
+    assert params.tolist() == [-1.5]
+
+
+def test_centered_rmsprop_by_hand_over_two_steps():
+    # alpha 0.5, eps 2. g = 4: v = 8, m = 2, v - m**2 = 4, step 4 / (2 + 2) = 1.
+    # g = 2: v = 4 + 2 = 6, m = 1 + 1 = 2, v - m**2 = 2, step 2 / (sqrt(2) + 2).
+    options = {"lr": 1.0, "alpha": 0.5, "eps": 2.0, "centered": True}
+    params, state = rmsprop_step([0.0], [4.0], {}, **options)
+    assert params.tolist() == [-1.0]
+    params, state = rmsprop_step(params, [2.0], state, **options)
+    assert state["square_avg"].tolist() == [6.0]
+    assert state["grad_avg"].tolist() == [2.0]
+    assert params.tolist() == pytest.approx([-1.0 - 2 / (math.sqrt(2) + 2)])
+
+
+def test_adam_by_hand_over_two_steps():
+    # betas (0.5, 0.75), eps 4. g = 4: m = 2, v = 4, m_hat = 2 / 0.5 = 4, v_hat = 4 / 0.25 = 16,
+    # p = -4 / (4 + 4). g = 2: m = 1 + 1 = 2, v = 3 + 1 = 4, m_hat = 2 / (1 - 0.25),
+    # v_hat = 4 / (1 - 0.5625) = 64 / 7.
+    options = {"lr": 1.0, "betas": (0.5, 0.75), "eps": 4.0}
+    params, state = adam_step([0.0], [4.0], {}, **options)
+    assert params.tolist() == [-0.5]
+    params, state = adam_step(params, [2.0], state, **options)
+    assert state["step"] == 2
+    assert state["exp_avg"].tolist() == [2.0]
+    assert state["exp_avg_sq"].tolist() == [4.0]
+    assert params.tolist() == pytest.approx([-0.5 - (8 / 3) / (8 / math.sqrt(7) + 4)])
+
+
+@pytest.mark.parametrize(
+    ("step", "options", "keys"),
+    [
+        (sgd_step, {}, set()),
+        (sgd_step, {"momentum": 0.5}, {"momentum_buffer"}),
+        (adagrad_step, {}, {"step", "sum"}),
+        (rmsprop_step, {}, {"square_avg"}),
+        (rmsprop_step, {"centered": True}, {"square_avg", "grad_avg"}),
+        (rmsprop_step, {"momentum": 0.5}, {"square_avg", "momentum_buffer"}),
+        (adam_step, {}, {"step", "exp_avg", "exp_avg_sq"}),
+        (adam_step, {"amsgrad": True}, {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}),
+    ],
+)
+def test_the_state_holds_what_the_rule_remembers_and_nothing_else(step, options, keys):
+    _, state = step([1.0], [2.0], {}, **options)
+    _, state = step([1.0], [2.0], state, **options)
+    assert set(state) == keys
 
 
 # NumPy inputs -------------------------------------------------------------------------------
