@@ -84,27 +84,24 @@ def squeeze_shape(shape: Sequence[int], dim: int | Sequence[int] | None = None) 
     if dim is None:
         dims = set(range(len(shape)))
     else:
-        dims = {normalize_dim(d, len(shape), "dim") for d in _as_dims(dim)}
+        dims = {normalize_dim(d, len(shape)) for d in _as_dims(dim)}
     return tuple(size for index, size in enumerate(shape) if not (index in dims and size == 1))
 
 
 def unsqueeze_shape(shape: Sequence[int], dim: int) -> tuple[int, ...]:
     """`shape` with a size-1 dim inserted so that it lands at `dim` of the result."""
     shape = _as_shape(shape, "shape")
-    position = normalize_dim(dim, len(shape) + 1, "dim")
+    position = normalize_dim(dim, len(shape) + 1)
     return (*shape[:position], 1, *shape[position:])
 
 
 def flatten_shape(shape: Sequence[int], start_dim: int = 0, end_dim: int = -1) -> tuple[int, ...]:
     """`shape` with dims `start_dim..end_dim` (both included) merged into one dim.
 
-    A 0-d shape `()` becomes `(1,)`.
+    A 0-d shape `()` takes the dims -1 and 0, and its one element becomes `(1,)`: the product
+    of no sizes is 1.
     """
     shape = _as_shape(shape, "shape")
-    if not shape:
-        normalize_dim(start_dim, 0, "start_dim")
-        normalize_dim(end_dim, 0, "end_dim")
-        return (1,)
     start = normalize_dim(start_dim, len(shape), "start_dim")
     end = normalize_dim(end_dim, len(shape), "end_dim")
     if start > end:
@@ -122,7 +119,7 @@ def cat_shape(shapes: Sequence[Sequence[int]], dim: int) -> tuple[int, ...]:
     first = shapes[0]
     if not first:
         raise ValueError("shapes must not be 0-d: a 0-d tensor cannot be concatenated")
-    position = normalize_dim(dim, len(first), "dim")
+    position = normalize_dim(dim, len(first))
     for index, shape in enumerate(shapes):
         others, first_others = _without(shape, position), _without(first, position)
         if len(shape) != len(first) or others != first_others:
@@ -140,7 +137,7 @@ def stack_shape(shapes: Sequence[Sequence[int]], dim: int) -> tuple[int, ...]:
     for index, shape in enumerate(shapes):
         if shape != first:
             raise ValueError(f"shapes[{index}] {shape} differs from shapes[0] {first}")
-    position = normalize_dim(dim, len(first) + 1, "dim")
+    position = normalize_dim(dim, len(first) + 1)
     return (*first[:position], len(shapes), *first[position:])
 
 

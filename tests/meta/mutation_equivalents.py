@@ -49,6 +49,24 @@ EQUIVALENTS = {
         "multiplied by a Python float (alpha, momentum) and added to a float64 array of params' "
         "shape, which gives the same values, shape and dtype either way"
     ),
+    "reference.shapes.x_broadcast_shape__mutmut_9": (
+        "max's default None for 0: with no shapes, padded is empty and zip yields no column, so "
+        "ndim is never read; with shapes, the default is not used"
+    ),
+    "reference.shapes.x_broadcast_shape__mutmut_12": "as x_broadcast_shape__mutmut_9, default 1",
+    **{
+        f"reference.shapes.x_broadcast_shape__mutmut_{number}": (
+            "zip's strict= dropped or not True: every padded shape has ndim sizes"
+        )
+        for number in (20, 22, 23)
+    },
+    **{
+        f"reference.shapes.x_viewable_as_flat__mutmut_{number}": (
+            "zip's strict= dropped or not True: strides of another length than shape were "
+            "refused just before"
+        )
+        for number in (23, 26, 27)
+    },
     **{
         f"reference.metrics.x_{function}__mutmut_{number}": (
             "zip's strict= dropped or False: _pair has refused labels and predictions of "

@@ -4,11 +4,12 @@ ones."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from reference.reductions import argmax, reduce_shape, sum_dtype
@@ -17,6 +18,7 @@ from reference.shapes import (
     cat_shape,
     chunk_sizes,
     flatten_shape,
+    normalize_dim,
     reshape_shape,
     split_sizes,
     squeeze_shape,
@@ -428,3 +430,215 @@ def test_argmax_takes_a_numpy_dim(array, data):
 def test_numpy_values_that_are_wrong_are_refused_by_name(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# Cases beyond equal shapes and a lone -1 ----------------------------------------------------
+
+
+def test_broadcast_shape_of_no_shapes_is_numpys():
+    assert broadcast_shape() == np.broadcast_shapes() == ()
+
+
+@st.composite
+def inferable_reshapes(draw):
+    """A shape, a target with one size written as -1, and the target itself: the shape holds the
+    target's sizes in another order, so the -1 can stand only for the size it replaced."""
+    target = draw(st.lists(st.integers(0, 4), min_size=1, max_size=4).map(tuple))
+    shape = tuple(draw(st.permutations(target)))
+    position = draw(st.integers(0, len(target) - 1))
+    return shape, (*target[:position], -1, *target[position + 1 :]), target
+
+
+@given(case=inferable_reshapes())
+@example(case=((2, 3, 4), (4, -1, 3), (4, 2, 3)))
+@example(case=((3, 0), (0, -1), (0, 3)))
+@example(case=((3, 0), (-1, 3), (0, 3)))
+@example(case=((0, 3), (-1, 0), (3, 0)))  # the -1 cannot be inferred beside a 0
+def test_reshape_shape_infers_the_size_that_minus_one_replaced(case):
+    shape, new_shape, target = case
+    if 0 in new_shape:
+        with pytest.raises(ValueError, match="ambiguous"):
+            reshape_shape(shape, new_shape)
+    else:
+        got = reshape_shape(shape, new_shape)
+        assert got == target
+        assert python_ints_only(got)
+
+
+def c_order_offsets(shape, strides):
+    """The element offsets of a strided tensor, in the order `view(-1)` lays its elements."""
+    return [
+        sum(index * stride for index, stride in zip(indices, strides, strict=True))
+        for indices in itertools.product(*(range(size) for size in shape))
+    ]
+
+
+@given(shape=shapes(max_dims=4, max_side=4), data=st.data())
+@example(shape=(2, 0, 3), data=None)
+@example(shape=(2, 1, 3), data=None)
+def test_viewable_as_flat_is_when_the_offsets_step_evenly(shape, data):
+    """A flat view has one stride, so its offsets step evenly; any strides, negative and zero
+    ones included."""
+    if data is None:
+        strides = [7] * len(shape)
+    else:
+        strides = data.draw(st.lists(st.integers(-6, 6), min_size=len(shape), max_size=len(shape)))
+    offsets = c_order_offsets(shape, strides)
+    steps = {after - before for before, after in itertools.pairwise(offsets)}
+    assert viewable_as_flat(shape, strides) == (len(steps) <= 1)
+
+
+@st.composite
+def cat_inputs(draw):
+    """Shapes to concatenate along a dim of the first: most agree outside it, some not."""
+    first = draw(shapes(min_dims=1, max_dims=3, max_side=3))
+    dim = draw(dims(len(first)))
+    position = dim % len(first)
+    resized = st.integers(0, 3).map(lambda n: (*first[:position], n, *first[position + 1 :]))
+    others = draw(st.lists(resized | shapes(max_dims=3, max_side=3), max_size=3))
+    return [first, *others], dim
+
+
+@given(inputs=cat_inputs())
+@example(inputs=([(2, 1), (2, 4), (2, 0)], -1))
+@example(inputs=([(2, 3, 4), (2, 5, 4)], 0))
+@example(inputs=([(2, 3, 4), (3, 3, 5)], 1))
+@example(inputs=([(2, 3), (2,)], 1))
+@example(inputs=([(2, 3), (2, 3, 1)], 0))
+def test_cat_shape_adds_sizes_along_dim_as_numpy_does(inputs):
+    shape_list, dim = inputs
+    assert numpy_outcome(lambda: cat_shape(shape_list, dim)) == numpy_outcome(
+        lambda: np.concatenate([np.zeros(shape) for shape in shape_list], dim).shape
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (lambda: flatten_shape((2, 3, 4)), (24,)),
+        (lambda: flatten_shape((2, 3, 4), 1), (2, 12)),
+        (lambda: flatten_shape(()), (1,)),
+        (lambda: flatten_shape((), -1, 0), (1,)),
+        (lambda: squeeze_shape((), 0), ()),
+        (lambda: squeeze_shape((1,), -1), ()),
+        (lambda: chunk_sizes(0, 3), [0, 0, 0]),
+        (lambda: split_sizes(0, 0), [0]),
+        (lambda: split_sizes(0, 4), [0]),
+        (lambda: split_sizes(3, [0, 3, 0]), [0, 3, 0]),
+    ],
+)
+def test_defaults_0_d_shapes_and_empty_pieces(call, expected):
+    assert call() == expected
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: broadcast_shape((2, 3), (4, 3)),
+            ValueError,
+            "shapes [(2, 3), (4, 3)] do not broadcast: sizes [2, 4] meet at dim -2",
+        ),
+        (
+            lambda: reshape_shape((6,), (-2, 3)),
+            ValueError,
+            "new_shape (-2, 3) may hold only sizes >= 0 and one -1",
+        ),
+        (
+            lambda: reshape_shape((6,), (-1, -1)),
+            ValueError,
+            "new_shape (-1, -1) has more than one -1: only one can be inferred",
+        ),
+        (
+            lambda: reshape_shape((0, 3), (-1, 0)),
+            ValueError,
+            "new_shape (-1, 0) leaves -1 ambiguous: the other sizes multiply to 0",
+        ),
+        (
+            lambda: reshape_shape((6,), (4, -1)),
+            ValueError,
+            "new_shape (4, -1) is invalid for 6 elements",
+        ),
+        (lambda: reshape_shape((6,), (4,)), ValueError, "new_shape (4,) is invalid for 6 elements"),
+        (
+            lambda: viewable_as_flat((2, 3), (1,)),
+            ValueError,
+            "strides (1,) must have one entry per dim of (2, 3)",
+        ),
+        (lambda: squeeze_shape((1,), 1), ValueError, "dim 1 is out of range [-1, 0]"),
+        (lambda: unsqueeze_shape((2,), -3), ValueError, "dim -3 is out of range [-2, 1]"),
+        (lambda: flatten_shape((2, 3), 2), ValueError, "start_dim 2 is out of range [-2, 1]"),
+        (lambda: flatten_shape((2, 3), 0, -3), ValueError, "end_dim -3 is out of range [-2, 1]"),
+        (lambda: flatten_shape((), 1), ValueError, "start_dim 1 is out of range [-1, 0]"),
+        (lambda: flatten_shape((), 0, -2), ValueError, "end_dim -2 is out of range [-1, 0]"),
+        (lambda: flatten_shape((), 0.0), TypeError, "start_dim must be an int, not float (0.0)"),
+        (
+            lambda: flatten_shape((), 0, None),
+            TypeError,
+            "end_dim must be an int, not NoneType (None)",
+        ),
+        (
+            lambda: flatten_shape((2, 3), 1, 0),
+            ValueError,
+            "start_dim 1 comes after end_dim 0 in (2, 3)",
+        ),
+        (lambda: cat_shape([], 0), ValueError, "shapes must be a non-empty list of shapes"),
+        (
+            lambda: cat_shape([(), ()], 0),
+            ValueError,
+            "shapes must not be 0-d: a 0-d tensor cannot be concatenated",
+        ),
+        (lambda: cat_shape([(2,), (3,)], 1), ValueError, "dim 1 is out of range [-1, 0]"),
+        (
+            lambda: cat_shape([(2,), "3"], 0),
+            TypeError,
+            "shapes[1] must be a sequence of ints, not str ('3')",
+        ),
+        (
+            lambda: stack_shape([(2,), (3,)], 0),
+            ValueError,
+            "shapes[1] (3,) differs from shapes[0] (2,)",
+        ),
+        (lambda: stack_shape([(2,), (2,)], 2), ValueError, "dim 2 is out of range [-2, 1]"),
+        (lambda: chunk_sizes(-1, 2), ValueError, "length must be a non-negative int, got -1"),
+        (lambda: chunk_sizes(-1, 0), ValueError, "length must be a non-negative int, got -1"),
+        (lambda: split_sizes(-1, 2), ValueError, "length must be a non-negative int, got -1"),
+        (
+            lambda: split_sizes(1, 0),
+            ValueError,
+            "split_size_or_sections 0 must be positive (0 only for an empty dim)",
+        ),
+        (
+            lambda: split_sizes(0, -1),
+            ValueError,
+            "split_size_or_sections -1 must be positive (0 only for an empty dim)",
+        ),
+        (
+            lambda: split_sizes(5, [2, 2]),
+            ValueError,
+            "split_size_or_sections [2, 2] adds up to 4, not length 5",
+        ),
+        (lambda: normalize_dim(0, -1), ValueError, "ndim must be a non-negative int, got -1"),
+        (lambda: normalize_dim(0, 1.0), TypeError, "ndim must be an int, not float (1.0)"),
+        (lambda: normalize_dim(2, 2, "axis"), ValueError, "axis 2 is out of range [-2, 1]"),
+    ],
+)
+def test_the_shape_functions_refuse_with_their_whole_message(call, error, message):
+    with pytest.raises(error) as raised:
+        call()
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda shape: reshape_shape(shape, (6,)),
+        lambda shape: viewable_as_flat(shape, (3, 1)),
+        lambda shape: squeeze_shape(shape),
+        lambda shape: unsqueeze_shape(shape, 0),
+        lambda shape: flatten_shape(shape),
+    ],
+)
+def test_a_negative_size_is_refused_by_the_name_shape(call):
+    with pytest.raises(ValueError, match=r"^shape must hold non-negative ints, got -1 at index 1$"):
+        call((2, -1))
