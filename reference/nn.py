@@ -5,7 +5,8 @@ float32 or float64; integer inputs give float64), so a result compares directly 
 Losses return a Python float. The formulas:
 
 - `linear`: `y = x W^T + b`, `x` of shape `[..., in]`, `weight` `[out, in]`, `bias` `[out]`.
-- `relu(x) = max(x, 0)`; `sigmoid(x) = 1 / (1 + exp(-x))`; `tanh(x)`;
+- `relu(x) = max(x, 0)` (a negative becomes 0; NaN and `-0.0` stay as they are, as torch's do);
+  `sigmoid(x) = 1 / (1 + exp(-x))`; `tanh(x)`;
   `softplus(x) = log(1 + exp(beta * x)) / beta`, and `x` itself where `beta * x > threshold`.
 - `softmax(x)_i = exp(x_i - m) / sum_j exp(x_j - m)` along `dim`, `m` the maximum there (any `m`
   gives the same value; the maximum keeps every `exp` at most 1), and
@@ -74,10 +75,11 @@ def linear(x, weight, bias=None) -> np.ndarray:
 
 
 def relu(x) -> np.ndarray:
-    """`max(x, 0)` elementwise; NaN stays NaN."""
+    """`max(x, 0)` elementwise: each negative becomes 0; NaN stays NaN and `-0.0` stays `-0.0`
+    (neither is below 0), as torch's relu keeps them."""
     array = as_real_array(x, "x")
     values = array.astype(np.float64)
-    return _cast(np.where(values > 0, values, np.where(np.isnan(values), values, 0.0)), array)
+    return _cast(np.where(values < 0, 0.0, values), array)
 
 
 def sigmoid(x) -> np.ndarray:
@@ -114,9 +116,7 @@ def softmax(x, dim) -> np.ndarray:
     """`exp(x - max) / sum(exp(x - max))` along `dim`: non-negative, summing to 1 along `dim`."""
     array = as_real_array(x, "x")
     axis = normalize_dim(dim, array.ndim)
-    values = array.astype(np.float64)
-    if array.ndim == 0:
-        values = values.reshape(1)
+    values = np.atleast_1d(array.astype(np.float64))  # a 0-d x: one value along its dim
     with np.errstate(over="ignore", invalid="ignore"):
         shifted = np.exp(values - np.max(values, axis=axis, keepdims=True, initial=-np.inf))
         y = shifted / np.sum(shifted, axis=axis, keepdims=True)
@@ -128,9 +128,7 @@ def log_softmax(x, dim) -> np.ndarray:
     taking the log of an underflowed 0."""
     array = as_real_array(x, "x")
     axis = normalize_dim(dim, array.ndim)
-    values = array.astype(np.float64)
-    if array.ndim == 0:
-        values = values.reshape(1)
+    values = np.atleast_1d(array.astype(np.float64))  # a 0-d x: one value along its dim
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         shifted = values - np.max(values, axis=axis, keepdims=True, initial=-np.inf)
         y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
@@ -150,7 +148,7 @@ def cross_entropy(logits, target) -> float:
         raise ValueError(f"logits {scores.shape} has no classes: dim {class_dim} has size 0")
     labels = np.asarray(target)
     log_p = log_softmax(scores.astype(np.float64), class_dim)
-    if labels.dtype.kind in "iu":
+    if np.issubdtype(labels.dtype, np.integer):
         expected = scores.shape[:class_dim] + scores.shape[class_dim + 1 :]
         if labels.shape != expected:
             raise ValueError(
@@ -162,7 +160,7 @@ def cross_entropy(logits, target) -> float:
             raise ValueError(f"target index {bad} is out of range [0, {classes - 1}]")
         picked = np.take_along_axis(log_p, np.expand_dims(labels, class_dim), axis=class_dim)
         losses = -picked
-    elif labels.dtype.kind == "f":
+    elif np.issubdtype(labels.dtype, np.floating):
         if labels.shape != scores.shape:
             raise ValueError(
                 f"target of class probabilities must have the logits' shape {scores.shape}, "

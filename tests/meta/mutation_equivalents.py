@@ -96,4 +96,25 @@ EQUIVALENTS = {
         )
         for number in (33, 54)
     },
+    **{
+        f"reference.nn.x_{function}__mutmut_{number}": (
+            "astype(None) for astype(np.float64): NumPy reads a dtype of None as float64"
+        )
+        for function, numbers in (
+            ("linear", (31, 32, 46)),
+            ("relu", (9,)),
+            ("sigmoid", (9,)),
+            ("tanh", (13,)),
+            ("softplus", (28,)),
+            ("softmax", (15,)),
+            ("log_softmax", (15,)),
+            ("cross_entropy", (31, 79)),
+            ("mse_loss", (19, 20)),
+        )
+        for number in numbers
+    },
+    "reference.nn.x_sigmoid__mutmut_24": (
+        "values > 0 for values >= 0: at 0 (and -0.0) both branches give 1 / (1 + 1) = 0.5, and a "
+        "NaN is NaN in either"
+    ),
 }
