@@ -77,7 +77,9 @@ def test_relu_is_max_of_x_and_zero(device, dtype, data):
     call = f"torch.relu({describe(tensor)})"
     assert result.dtype == dtype, call
     assert result.device == tensor.device, call
-    assert np.array_equal(result.double().cpu().numpy(), ref.relu(array)), call
+    got, expected = result.double().cpu().numpy(), ref.relu(array)
+    assert np.array_equal(got, expected), call
+    assert np.array_equal(np.signbit(got), np.signbit(expected)), f"{call}: the sign of a zero"
     assert (result >= 0).all(), call
     assert torch.equal(F.relu(tensor), result), call
     assert torch.equal(nn.ReLU()(tensor), result), call
@@ -102,6 +104,9 @@ def test_relu_keeps_nan_negative_zero_and_infinity(device):
     assert result[1].item() == 0, "torch.relu(-0.0) is not 0"
     assert torch.signbit(result[1]), "torch.relu(-0.0) is not -0.0"
     assert result[2:].tolist() == [math.inf, 0.0]
+    expected = ref.relu(special.cpu().numpy())
+    assert np.array_equal(result.numpy(), expected, equal_nan=True), "the reference's relu"
+    assert np.array_equal(np.signbit(result.numpy()), np.signbit(expected)), "the reference's"
 
 
 # sigmoid and tanh ----------------------------------------------------------------------------
