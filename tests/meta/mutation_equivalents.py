@@ -108,7 +108,7 @@ EQUIVALENTS = {
             ("softplus", (28,)),
             ("softmax", (15,)),
             ("log_softmax", (15,)),
-            ("cross_entropy", (31, 79)),
+            ("cross_entropy", (31, 81)),
             ("mse_loss", (19, 20)),
         )
         for number in numbers

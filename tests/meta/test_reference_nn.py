@@ -81,6 +81,9 @@ def test_cross_entropy_by_hand():
     assert math.isclose(cross_entropy(logits, one_hot), cross_entropy(logits, [1, 0]))
     halves = [[0.5, 0.5], [0.5, 0.5]]
     assert math.isclose(cross_entropy(logits, halves), (math.log(4) + math.log(4 / 3)) / 2)
+    for dtype in (np.float16, np.float32):  # probabilities in any floating dtype, halves exact
+        narrow = np.array(halves, dtype=dtype)
+        assert math.isclose(cross_entropy(logits, narrow), cross_entropy(logits, halves)), dtype
     # (N, C, d): class dim 1, mean over N and d
     spatial = np.array(logits).reshape(1, 2, 2)  # sample 0, classes x positions
     assert math.isclose(cross_entropy(spatial, [[0, 1]]), (math.log(2) + math.log(2)) / 2)
