@@ -18,6 +18,7 @@ import pytest
 
 from tests.harness import devices, profiles
 from tests.harness.claims import load_claims
+from tests.harness.long_lived import LongLived
 from tests.harness.outcomes import ClaimLedger, RunContext, summary_lines, write_report
 
 profiles.register_profiles()
@@ -63,6 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.loadscopereorder = False
     if runs_tests(config):
         config.pluginmanager.import_plugin("tests.harness.runner")
+        config.pluginmanager.register(LongLived(), "torch-spec-long-lived")  # torch is imported
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(ClaimRecorder(ClaimLedger(claims)), "torch-spec-claims")
 

@@ -1,15 +1,18 @@
-"""The harness's parts alone: outcomes, devices, the state guard, threads, clocks, versions.
+"""The harness's parts alone: outcomes, devices, the state guard, threads, the long-lived
+objects, clocks, versions.
 
 The bench report has its own module, test_bench_report."""
 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import re
 import subprocess
 import sys
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +21,7 @@ import torch
 
 from tests.harness import devices, global_state, timing
 from tests.harness.claims import parse_claims
+from tests.harness.long_lived import LongLived
 from tests.harness.outcomes import (
     ClaimLedger,
     RunContext,
@@ -336,6 +340,57 @@ def test_the_controller_reports_the_context_its_first_worker_handed_it():
     recorder.pytest_testnodedown(FakeNode({RUN_CONTEXT: dataclasses.asdict(CONTEXT)}), None)
     recorder.pytest_testnodedown(FakeNode({}), error="crashed")  # a worker that died: nothing
     assert recorder.context == RunContext(**first)
+
+
+# Long-lived objects -------------------------------------------------------------------------------
+
+
+class Cycle:
+    """An object that refers to itself: only the cyclic collector frees it."""
+
+    def __init__(self):
+        self.me = self
+
+
+def test_this_run_has_frozen_its_long_lived_objects_and_still_collects_a_tests_garbage():
+    assert gc.get_freeze_count() > 0, "the run froze nothing"
+    cycle = Cycle()
+    alive = weakref.ref(cycle)
+    del cycle
+    gc.collect()
+    assert alive() is None, "a cycle that a test made outlived a collection"
+
+
+def test_a_run_inside_a_run_leaves_the_outer_runs_freeze_alone():
+    frozen = gc.get_freeze_count()
+    inner = LongLived()  # what a demo project's run registers
+    inner.pytest_runtest_setup(FakeItem("test_demo.py::test_one"))
+    assert not inner.owns_the_freeze
+    assert gc.get_freeze_count() == frozen, "the inner run froze more"
+    inner.pytest_unconfigure()
+    assert gc.get_freeze_count() == frozen, "the inner run unfroze the outer run's objects"
+
+
+def test_a_run_freezes_what_survives_as_each_module_begins_and_unfreezes_at_its_end():
+    gc.unfreeze()  # this run's own freeze, taken back for the test and given back after it
+    try:
+        run = LongLived()
+        assert run.owns_the_freeze
+        frozen = gc.get_freeze_count()
+        garbage = [Cycle() for _ in range(1000)]
+        del garbage
+        run.pytest_runtest_setup(FakeItem("test_demo.py::test_one"))
+        at_first_module = gc.get_freeze_count()
+        assert frozen <= at_first_module < frozen + 1000, "the garbage was frozen, not collected"
+        survivors = [Cycle() for _ in range(1000)]
+        run.pytest_runtest_setup(FakeItem("test_demo.py::test_two"))
+        assert gc.get_freeze_count() == at_first_module, "it froze within a module"
+        run.pytest_runtest_setup(FakeItem("test_other.py::test_one"))
+        assert gc.get_freeze_count() >= at_first_module + len(survivors)
+        run.pytest_unconfigure()
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.freeze()
 
 
 # Clocks -------------------------------------------------------------------------------------------
