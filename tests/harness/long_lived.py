@@ -13,13 +13,14 @@ nothing else: a frozen object is still freed as soon as nothing refers to it, an
 creates is collected as before, so a test that asserts that an object was freed still sees it
 freed. At the end the run unfreezes what it froze, and the interpreter's exit frees it as usual.
 
-A run inside a run (the meta tests' demo projects run pytest in-process) finds objects already
-frozen by the outer run: it neither freezes more nor unfreezes the outer run's.
+A run inside a run (the meta tests' demo projects run pytest in-process) finds that the outer run
+owns the freeze: it neither freezes more nor unfreezes the outer run's objects.
 """
 
 from __future__ import annotations
 
 import gc
+from typing import ClassVar
 
 import pytest
 
@@ -27,10 +28,17 @@ import pytest
 class LongLived:
     """Registered by tests.harness.plugin in a process that runs tests, once torch is imported."""
 
+    owner: ClassVar[LongLived | None] = None  # the run that froze, in this process
+
     def __init__(self) -> None:
-        self.owns_the_freeze = gc.get_freeze_count() == 0
+        if LongLived.owner is None:
+            LongLived.owner = self
         self.module: str | None = None  # that of the test that ran last
         self.freeze()
+
+    @property
+    def owns_the_freeze(self) -> bool:
+        return LongLived.owner is self
 
     def freeze(self) -> None:
         if self.owns_the_freeze:
@@ -49,3 +57,4 @@ class LongLived:
     def pytest_unconfigure(self) -> None:
         if self.owns_the_freeze:
             gc.unfreeze()
+            LongLived.owner = None

@@ -353,6 +353,7 @@ class Cycle:
 
 
 def test_this_run_has_frozen_its_long_lived_objects_and_still_collects_a_tests_garbage():
+    assert LongLived.owner is not None, "no run owns the freeze"
     assert gc.get_freeze_count() > 0, "the run froze nothing"
     cycle = Cycle()
     alive = weakref.ref(cycle)
@@ -372,7 +373,8 @@ def test_a_run_inside_a_run_leaves_the_outer_runs_freeze_alone():
 
 
 def test_a_run_freezes_what_survives_as_each_module_begins_and_unfreezes_at_its_end():
-    gc.unfreeze()  # this run's own freeze, taken back for the test and given back after it
+    outer, LongLived.owner = LongLived.owner, None  # this run's freeze, lent to the test
+    gc.unfreeze()
     try:
         run = LongLived()
         assert run.owns_the_freeze
@@ -389,7 +391,9 @@ def test_a_run_freezes_what_survives_as_each_module_begins_and_unfreezes_at_its_
         assert gc.get_freeze_count() >= at_first_module + len(survivors)
         run.pytest_unconfigure()
         assert gc.get_freeze_count() == 0
+        assert LongLived.owner is None
     finally:
+        LongLived.owner = outer
         gc.freeze()
 
 
