@@ -4,7 +4,7 @@ CPython's cyclic collector walks every object it tracks at each full collection.
 that runs this suite those are millions of objects that live until it exits: torch's bindings,
 torch._dynamo and torch._inductor (which torchvision and the first optimizer import), hypothesis,
 the collected tests. Hypothesis allocates enough to start a full collection every few examples,
-and each one walked them all again: a third of a worker's time went to the collector.
+and each one walked them all again: a fifth of a worker's CPU time went to the collector.
 
 So at a few points (once torch is imported, once the tests are collected, and as each test
 module or spec page begins) the run collects its garbage and then `gc.freeze()`s what survived:
