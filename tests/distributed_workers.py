@@ -1,13 +1,18 @@
 """What the processes of spec/distributed.md's tests run, and how the parent starts and stops them.
 
-Spawned children import their function by module path (`tests.distributed_workers.replica`),
-so it lives here and not in the test module. A rank writes what it saw to `out_dir/rank<N>.pt`
-(`torch.save` of plain tensors and strings); the parent reads the files after the processes
-have ended or been killed. Every wait is bounded, and every process is killed in `finally`.
+The ranks are started by multiprocessing's forkserver where the platform has one (spawn on
+Windows): its server imports this module, and torch with it, once per process that runs tests,
+and each rank is forked from it, where spawn would import torch again in every rank (seconds of
+CPU each). Either way a rank finds its function by module path
+(`tests.distributed_workers.replica`), so it lives here and not in the test module. A rank
+writes what it saw to `out_dir/rank<N>.pt` (`torch.save` of plain tensors and strings); the
+parent reads the files after the processes have ended or been killed. Every wait is bounded,
+and every process is killed in `finally`.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import socket
 import time
@@ -163,6 +168,15 @@ def replica(rank: int, world_size: int, job: Job) -> None:
         os._exit(0)  # do not wait, in atexit hooks, for a peer that will never answer
 
 
+def start_method() -> str:
+    """forkserver, its server importing this module (and torch) before it forks a rank; spawn
+    where there is no forkserver. The server lives until the process that started it exits."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return "spawn"
+    multiprocessing.get_context("forkserver").set_forkserver_preload([__name__])
+    return "forkserver"
+
+
 @dataclass
 class Run:
     records: dict[int, dict]  # rank -> what it wrote
@@ -172,11 +186,12 @@ class Run:
 
 
 def run_replicas(job: Job, world_size: int = 2, deadline_s: float = 120.0) -> Run:
-    """Start the ranks (spawn), wait for rank 0 at most `deadline_s`, give the others a moment,
-    and kill whatever is still running. Raises `PortClashError` when rank 0 could not listen."""
+    """Start the ranks (`start_method()`), wait for rank 0 at most `deadline_s`, give the others
+    a moment, and kill whatever is still running. Raises `PortClashError` when rank 0 could not
+    listen."""
     start = time.monotonic()
     context = mp.start_processes(
-        replica, args=(world_size, job), nprocs=world_size, join=False, start_method="spawn"
+        replica, args=(world_size, job), nprocs=world_size, join=False, start_method=start_method()
     )
     processes = context.processes
     exitcodes: dict[int, int | None] = {}

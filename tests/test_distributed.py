@@ -1,8 +1,8 @@
 """spec/distributed.md: DistributedDataParallel over two processes on this machine (gloo), the
 port they meet on, a rank that hangs, and NCCL where two GPUs exist.
 
-One spawn of two processes (a module-scoped fixture) serves every gloo claim: each spawn costs
-seconds of `import torch` in the children. The parent computes the expected numbers itself,
+One start of two processes (a module-scoped fixture) serves every gloo claim: each start costs
+seconds of `import torch`. The parent computes the expected numbers itself,
 with a plain model, and bounds every wait.
 """
 
@@ -33,7 +33,7 @@ from tests.harness.tolerances import REORDERED
 from tests.harness.torch_settings import seeded
 from tests.harness.versions import torch_version
 
-pytestmark = pytest.mark.slow  # the spawn, a hang and a refused port: seconds of waiting
+pytestmark = pytest.mark.slow  # the ranks' start, a hang and a refused port: seconds of waiting
 
 BATCH, STEPS, LR = 8, 3, 0.1
 

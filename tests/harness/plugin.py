@@ -63,8 +63,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config.option, "loadscopereorder"):  # pytest-xdist 3.8+: scheduling_order instead
         config.option.loadscopereorder = False
     if runs_tests(config):
+        long_lived = LongLived(worker=hasattr(config, "workerinput"))  # before torch
         config.pluginmanager.import_plugin("tests.harness.runner")
-        config.pluginmanager.register(LongLived(), "torch-spec-long-lived")  # torch is imported
+        config.pluginmanager.register(long_lived, "torch-spec-long-lived")
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(ClaimRecorder(ClaimLedger(claims)), "torch-spec-claims")
 

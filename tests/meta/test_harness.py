@@ -353,7 +353,8 @@ class Cycle:
 
 
 def test_this_run_has_frozen_its_long_lived_objects_and_still_collects_a_tests_garbage():
-    assert LongLived.owner is not None, "no run owns the freeze"
+    assert LongLived.owner is not None, "no run owns the collector"
+    assert gc.isenabled(), "the collector is still off after the tests were collected"
     assert gc.get_freeze_count() > 0, "the run froze nothing"
     cycle = Cycle()
     alive = weakref.ref(cycle)
@@ -362,39 +363,80 @@ def test_this_run_has_frozen_its_long_lived_objects_and_still_collects_a_tests_g
     assert alive() is None, "a cycle that a test made outlived a collection"
 
 
-def test_a_run_inside_a_run_leaves_the_outer_runs_freeze_alone():
+def test_a_run_inside_a_run_leaves_the_outer_runs_collector_alone():
     frozen = gc.get_freeze_count()
-    inner = LongLived()  # what a demo project's run registers
+    inner = LongLived(worker=False)  # what a demo project's run registers
+    assert not inner.owns_the_collector
+    assert gc.isenabled(), "the inner run turned the collector off"
+    inner.pytest_collection_finish()
     inner.pytest_runtest_setup(FakeItem("test_demo.py::test_one"))
-    assert not inner.owns_the_freeze
     assert gc.get_freeze_count() == frozen, "the inner run froze more"
     inner.pytest_unconfigure()
     assert gc.get_freeze_count() == frozen, "the inner run unfroze the outer run's objects"
 
 
-def test_a_run_freezes_what_survives_as_each_module_begins_and_unfreezes_at_its_end():
-    outer, LongLived.owner = LongLived.owner, None  # this run's freeze, lent to the test
-    gc.unfreeze()
+def test_a_run_loads_without_the_collector_then_freezes_what_survives_as_each_module_begins():
+    outer, LongLived.owner = LongLived.owner, None  # this run's collector, lent to the test
     try:
-        run = LongLived()
-        assert run.owns_the_freeze
-        frozen = gc.get_freeze_count()
+        run = LongLived(worker=False)
+        assert run.owns_the_collector
+        assert not gc.isenabled(), "the collector runs while the tests load"
+        frozen = gc.get_freeze_count()  # the outer run's
         garbage = [Cycle() for _ in range(1000)]
         del garbage
+        run.pytest_collection_finish()
+        assert gc.isenabled(), "the collector is off once the tests are collected"
+        collected = gc.get_freeze_count()
+        assert frozen <= collected < frozen + 1000, "the garbage was frozen, not collected"
         run.pytest_runtest_setup(FakeItem("test_demo.py::test_one"))
         at_first_module = gc.get_freeze_count()
-        assert frozen <= at_first_module < frozen + 1000, "the garbage was frozen, not collected"
         survivors = [Cycle() for _ in range(1000)]
         run.pytest_runtest_setup(FakeItem("test_demo.py::test_two"))
         assert gc.get_freeze_count() == at_first_module, "it froze within a module"
         run.pytest_runtest_setup(FakeItem("test_other.py::test_one"))
         assert gc.get_freeze_count() >= at_first_module + len(survivors)
         run.pytest_unconfigure()
-        assert gc.get_freeze_count() == 0
+        assert gc.get_freeze_count() == 0, "the only process of a run left its objects frozen"
         assert LongLived.owner is None
     finally:
         LongLived.owner = outer
+        gc.enable()
         gc.freeze()
+
+
+# A process that runs a run's hooks, with an exit handler registered before the run's and one
+# after: exit handlers run last registered first, so the run's runs between the two.
+RUN_AND_EXIT = """
+import atexit, gc, sys
+atexit.register(lambda: print("registered before the run", file=sys.stderr))
+from tests.harness.long_lived import LongLived
+run = LongLived(worker={worker})
+atexit.register(lambda: print("registered after the run", file=sys.stderr))
+run.pytest_collection_finish()
+run.pytest_unconfigure()
+print(gc.isenabled(), gc.get_freeze_count() > 0)
+"""
+
+
+@pytest.mark.parametrize(
+    ("worker", "still_frozen", "stderr"),
+    [
+        (True, True, "registered after the run\n"),
+        (False, False, "registered after the run\nregistered before the run\n"),
+    ],
+    ids=["xdist-worker", "only-process"],
+)
+def test_a_worker_exits_with_its_objects_frozen_and_quietly(worker, still_frozen, stderr):
+    child = subprocess.run(
+        [sys.executable, "-c", RUN_AND_EXIT.format(worker=worker)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parents[2],
+    )
+    assert child.returncode == 0, child.stderr
+    assert child.stdout == f"True {still_frozen}\n"
+    assert child.stderr == stderr
 
 
 # Clocks -------------------------------------------------------------------------------------------
