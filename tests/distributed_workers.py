@@ -169,11 +169,13 @@ def replica(rank: int, world_size: int, job: Job) -> None:
 
 
 def start_method() -> str:
-    """forkserver, its server importing this module (and torch) before it forks a rank; spawn
-    where there is no forkserver. The server lives until the process that started it exits."""
+    """forkserver, its server importing this module (and torch) before it forks a rank, and
+    torch._dynamo, which a rank's first optimizer step would import (a second of CPU in each);
+    spawn where there is no forkserver. The server lives until the process that started it
+    exits."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return "spawn"
-    multiprocessing.get_context("forkserver").set_forkserver_preload([__name__])
+    multiprocessing.get_context("forkserver").set_forkserver_preload([__name__, "torch._dynamo"])
     return "forkserver"
 
 
