@@ -19,9 +19,9 @@ So the run takes the collector out of their way, in three steps:
 - At the end, the only process of a run (`-n0`), which may be an embedding program that goes on
   after pytest returns, unfreezes what it froze. An xdist worker keeps it frozen, so that its
   exit does not walk and free it all again (two seconds with torch loaded), and exits quietly:
-  with its objects never freed, triton's nanobind bindings would report them as "leaked" on
-  the terminal, as triton's own worker processes do, and silence it, too. A worker's exit has
-  nothing else to say: its results went to the controller before.
+  its objects never freed, triton's nanobind bindings would print them as "leaked" on the
+  terminal. Triton's own worker processes silence the same report the same way, and a
+  worker's exit has nothing else to say: its results went to the controller before.
 
 A run inside a run (the meta tests' demo projects run pytest in-process) finds that the outer run
 owns the collector: it neither freezes nor unfreezes, and leaves the collector as it is.
