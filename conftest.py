@@ -1,8 +1,12 @@
 """Thin wiring: the harness plugin, and Sybil for the code blocks of spec/*.md."""
 
-from pathlib import Path
+from tests.harness.rewriting import leave_unrewritten
 
-from tests.harness.spec_examples import spec_collector
+leave_unrewritten("hypothesis")  # before the harness imports it
+
+from pathlib import Path  # noqa: E402
+
+from tests.harness.spec_examples import spec_collector  # noqa: E402
 
 pytest_plugins = ["tests.harness.plugin"]
 

@@ -30,6 +30,7 @@ from tests.harness.outcomes import (
     summary_lines,
 )
 from tests.harness.plugin import RUN_CONTEXT, ClaimRecorder, runs_tests
+from tests.harness.rewriting import rewriting_hook
 from tests.harness.runner import scheduling_order, threads_per_worker
 from tests.harness.torch_settings import seeded
 from tests.harness.versions import release
@@ -286,6 +287,22 @@ def test_xdist_hands_out_slow_modules_first_then_the_largest():
     assert order == [
         "slow.py::spawns", "slow.py::waits", "b.py::one", "b.py::two", "a.py::one", "c.py::one"
     ]  # fmt: skip
+
+
+# Assertion rewriting -----------------------------------------------------------------------------
+
+
+def loader_of(module: str) -> str:
+    return type(sys.modules[module].__spec__.loader).__name__
+
+
+def test_pytest_rewrites_the_suites_asserts_and_leaves_hypothesiss_alone():
+    if rewriting_hook() is None:
+        pytest.skip("this run does not rewrite asserts (--assert=plain)")
+    for ours in ("conftest", "tests.harness.plugin", __name__):
+        assert loader_of(ours) == "AssertionRewritingHook", f"{ours} was not rewritten"
+    for theirs in ("hypothesis", "hypothesis.core", "hypothesis.strategies._internal.core"):
+        assert loader_of(theirs) == "SourceFileLoader", f"{theirs} was rewritten"
 
 
 # The xdist controller ----------------------------------------------------------------------------
