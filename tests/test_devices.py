@@ -7,10 +7,11 @@ parametrizations skip ("CUDA not available").
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+import multiprocessing
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 import pytest
@@ -385,43 +386,48 @@ def test_factories_follow_the_default_device_of_a_with_block(device):
 
 
 # torch.set_default_device changes the process, and before torch 2.10 no public call puts it back
-# as it was (set_default_device(None) leaves get_default_device raising): a child process runs it.
-SET_DEFAULT_DEVICE = """
-import json
-import numpy as np
-import torch
+# as it was (set_default_device(None) leaves get_default_device raising): a child process runs it,
+# forked from this one so that it has torch already (a fresh interpreter would import it again).
+def set_default_device_and_back() -> dict[str, object]:
+    seen: dict[str, object] = {"at start": torch.empty(()).device.type}
+    readable = hasattr(torch, "get_default_device")
+    seen["get_default_device exists"] = readable
+    if readable:
+        seen["read at start"] = str(torch.get_default_device())
+        with torch.device("meta"):
+            seen["read in a with block"] = str(torch.get_default_device())
+    torch.set_default_device("meta")
+    seen["torch.zeros(2)"] = torch.zeros(2).device.type
+    seen["torch.tensor([1.0])"] = torch.tensor([1.0]).device.type
+    seen["torch.from_numpy(a)"] = torch.from_numpy(np.arange(3.0)).device.type
+    if readable:
+        seen["read while set"] = str(torch.get_default_device())
+    torch.set_default_device(None)
+    seen["torch.zeros(2) after None"] = torch.zeros(2).device.type
+    if readable:
+        try:
+            seen["read after None"] = str(torch.get_default_device())
+        except AttributeError as error:
+            seen["read after None"] = f"AttributeError: {error}"
+    return seen
 
-seen = {"at start": torch.empty(()).device.type}
-readable = hasattr(torch, "get_default_device")
-seen["get_default_device exists"] = readable
-if readable:
-    seen["read at start"] = str(torch.get_default_device())
-    with torch.device("meta"):
-        seen["read in a with block"] = str(torch.get_default_device())
-torch.set_default_device("meta")
-seen["torch.zeros(2)"] = torch.zeros(2).device.type
-seen["torch.tensor([1.0])"] = torch.tensor([1.0]).device.type
-seen["torch.from_numpy(a)"] = torch.from_numpy(np.arange(3.0)).device.type
-if readable:
-    seen["read while set"] = str(torch.get_default_device())
-torch.set_default_device(None)
-seen["torch.zeros(2) after None"] = torch.zeros(2).device.type
-if readable:
-    try:
-        seen["read after None"] = str(torch.get_default_device())
-    except AttributeError as error:
-        seen["read after None"] = f"AttributeError: {error}"
-print(json.dumps(seen))
-"""
+
+T = TypeVar("T")
+
+
+def in_a_child_process(function: Callable[[], T]) -> T:
+    """`function()`, run in a process forked from this one, so that what it changes in torch
+    ends with that process; spawned where the platform cannot fork or this process has
+    initialized CUDA (a forked child could not use it)."""
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
+    method = "fork" if can_fork and not torch.cuda.is_initialized() else "spawn"
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(method)) as child:
+        return child.submit(function).result(timeout=300)
 
 
 @pytest.mark.claim("devices.default.cpu-unless-set")
 def test_set_default_device_changes_the_process_until_it_is_set_to_none():
-    child = subprocess.run(
-        [sys.executable, "-c", SET_DEFAULT_DEVICE], capture_output=True, text=True, timeout=300
-    )
-    assert child.returncode == 0, child.stderr
-    seen = json.loads(child.stdout.splitlines()[-1])
+    seen = in_a_child_process(set_default_device_and_back)
     expected = {
         "at start": "cpu",
         "get_default_device exists": torch_version() >= (2, 3),
