@@ -1,9 +1,11 @@
 """What the processes of spec/distributed.md's tests run, and how the parent starts and stops them.
 
-The ranks are started by multiprocessing's forkserver where the platform has one (spawn on
-Windows): its server imports this module, and torch with it, once per process that runs tests,
-and each rank is forked from it, where spawn would import torch again in every rank (seconds of
-CPU each). Either way a rank finds its function by module path
+Gloo's ranks, which use only the CPU, are forked from the process that runs the tests: they
+start with its torch, where a fresh interpreter would import torch again (seconds of CPU each).
+NCCL's ranks come from multiprocessing's forkserver, whose server imports this module, and torch
+with it, but never CUDA: a process forked from one that has initialized CUDA cannot use it, so
+gloo's ranks come from there too once the test process has. Where the platform cannot fork,
+ranks are spawned. A rank finds its function by module path
 (`tests.distributed_workers.replica`), so it lives here and not in the test module. A rank
 writes what it saw to `out_dir/rank<N>.pt` (`torch.save` of plain tensors and strings); the
 parent reads the files after the processes have ended or been killed. Every wait is bounded,
@@ -168,12 +170,15 @@ def replica(rank: int, world_size: int, job: Job) -> None:
         os._exit(0)  # do not wait, in atexit hooks, for a peer that will never answer
 
 
-def start_method() -> str:
-    """forkserver, its server importing this module (and torch) before it forks a rank, and
-    torch._dynamo, which a rank's first optimizer step would import (a second of CPU in each);
-    spawn where there is no forkserver. The server lives until the process that started it
-    exits."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+def start_method(backend: str) -> str:
+    """fork for gloo while this process has not initialized CUDA; otherwise the forkserver, its
+    server importing this module (and torch) before it forks a rank, and torch._dynamo, which a
+    rank's first optimizer step would import (a second of CPU in each); spawn where the platform
+    has neither. A forkserver lives until the process that started it exits."""
+    methods = multiprocessing.get_all_start_methods()
+    if backend == "gloo" and "fork" in methods and not torch.cuda.is_initialized():
+        return "fork"
+    if "forkserver" not in methods:
         return "spawn"
     multiprocessing.get_context("forkserver").set_forkserver_preload([__name__, "torch._dynamo"])
     return "forkserver"
@@ -188,12 +193,16 @@ class Run:
 
 
 def run_replicas(job: Job, world_size: int = 2, deadline_s: float = 120.0) -> Run:
-    """Start the ranks (`start_method()`), wait for rank 0 at most `deadline_s`, give the others
-    a moment, and kill whatever is still running. Raises `PortClashError` when rank 0 could not
+    """Start the ranks (`start_method`), wait for rank 0 at most `deadline_s`, give the others a
+    moment, and kill whatever is still running. Raises `PortClashError` when rank 0 could not
     listen."""
     start = time.monotonic()
     context = mp.start_processes(
-        replica, args=(world_size, job), nprocs=world_size, join=False, start_method=start_method()
+        replica,
+        args=(world_size, job),
+        nprocs=world_size,
+        join=False,
+        start_method=start_method(job.backend),
     )
     processes = context.processes
     exitcodes: dict[int, int | None] = {}
