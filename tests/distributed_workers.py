@@ -29,6 +29,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch import nn
 
+from tests.harness.processes import can_fork_torch
 from tests.harness.torch_settings import seeded
 
 HOST = "127.0.0.1"
@@ -175,10 +176,9 @@ def start_method(backend: str) -> str:
     server importing this module (and torch) before it forks a rank, and torch._dynamo, which a
     rank's first optimizer step would import (a second of CPU in each); spawn where the platform
     has neither. A forkserver lives until the process that started it exits."""
-    methods = multiprocessing.get_all_start_methods()
-    if backend == "gloo" and "fork" in methods and not torch.cuda.is_initialized():
+    if backend == "gloo" and can_fork_torch():
         return "fork"
-    if "forkserver" not in methods:
+    if "forkserver" not in multiprocessing.get_all_start_methods():
         return "spawn"
     multiprocessing.get_context("forkserver").set_forkserver_preload([__name__, "torch._dynamo"])
     return "forkserver"

@@ -7,11 +7,7 @@ parametrizations skip ("CUDA not available").
 
 from __future__ import annotations
 
-import multiprocessing
 import warnings
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
 
 import numpy as np
 import pytest
@@ -26,6 +22,7 @@ from tests.harness.assertions import describe
 from tests.harness.devices import cuda_available
 from tests.harness.dtypes import HALF_FLOATING, STORABLE, dtype_name
 from tests.harness.models import tiny_model
+from tests.harness.processes import in_a_child_process
 from tests.harness.profiles import examples
 from tests.harness.strategies import arrays, shapes, torch_dtypes
 from tests.harness.timing import cuda_synchronized_clock
@@ -386,8 +383,7 @@ def test_factories_follow_the_default_device_of_a_with_block(device):
 
 
 # torch.set_default_device changes the process, and before torch 2.10 no public call puts it back
-# as it was (set_default_device(None) leaves get_default_device raising): a child process runs it,
-# forked from this one so that it has torch already (a fresh interpreter would import it again).
+# as it was (set_default_device(None) leaves get_default_device raising): a child process runs it.
 def set_default_device_and_back() -> dict[str, object]:
     seen: dict[str, object] = {"at start": torch.empty(()).device.type}
     readable = hasattr(torch, "get_default_device")
@@ -410,19 +406,6 @@ def set_default_device_and_back() -> dict[str, object]:
         except AttributeError as error:
             seen["read after None"] = f"AttributeError: {error}"
     return seen
-
-
-T = TypeVar("T")
-
-
-def in_a_child_process(function: Callable[[], T]) -> T:
-    """`function()`, run in a process forked from this one, so that what it changes in torch
-    ends with that process; spawned where the platform cannot fork or this process has
-    initialized CUDA (a forked child could not use it)."""
-    can_fork = "fork" in multiprocessing.get_all_start_methods()
-    method = "fork" if can_fork and not torch.cuda.is_initialized() else "spawn"
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(method)) as child:
-        return child.submit(function).result(timeout=300)
 
 
 @pytest.mark.claim("devices.default.cpu-unless-set")
